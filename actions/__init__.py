@@ -1,0 +1,1 @@
+"""Rasa action server (rasa-sdk): FAQ answers, order lookup form, handoff signal."""

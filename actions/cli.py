@@ -1,0 +1,7 @@
+"""`helpdesk orders ...` commands."""
+import click
+
+
+@click.group()
+def orders() -> None:
+    """Orders store: import, demo data."""

@@ -1,0 +1,1 @@
+"""Gateway: channels (web chat, WhatsApp, email), conversation store, handoff, agent console."""

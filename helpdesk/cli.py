@@ -1,0 +1,26 @@
+"""The `helpdesk` command. Each area owns its sub-commands; this module only wires them together."""
+from __future__ import annotations
+
+import click
+
+from actions.cli import orders
+from connectors.cli import agents, up
+from faq.cli import faq
+from helpdesk.train import train
+
+
+@click.group()
+@click.version_option(package_name="helpdesk")
+def cli() -> None:
+    """NL/FR customer-support assistant."""
+
+
+cli.add_command(faq)
+cli.add_command(orders)
+cli.add_command(train)
+cli.add_command(up)
+cli.add_command(agents)
+
+
+def main() -> None:
+    cli()
