@@ -36,6 +36,7 @@ train: install
 
 demo: install-app
 	$(HELPDESK) orders demo
+	$(HELPDESK) agents demo
 
 run: install train demo
 	$(HELPDESK) up

@@ -1,13 +1,117 @@
-"""`helpdesk up` and `helpdesk agents ...` commands."""
+"""`helpdesk up` (Rasa + action server + gateway) and `helpdesk gateway` (the gateway alone).
+
+`helpdesk agents` lives in connectors.agent.cli.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+
 import click
+
+from helpdesk import settings
+from helpdesk.paths import BOT_DIR, MODELS_DIR, RASA_VENV, ROOT, VAR_DIR
+
+
+def _find_model() -> Path:
+    models = sorted(MODELS_DIR.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise click.ClickException(f"no trained model in {MODELS_DIR}: run `helpdesk train` (or `make run`)")
+    return models[-1]
+
+
+def _children(echo) -> list:
+    """The three processes of a running helpdesk, in start order."""
+    from connectors.supervisor import Child, http_ok
+
+    port = settings.get_int("HELPDESK_PORT", 8080)
+    rasa_port = settings.get_int("RASA_PORT", 5005)
+    actions_port = settings.get_int("ACTIONS_PORT", 5055)
+    rasa_url = f"http://127.0.0.1:{rasa_port}"
+    actions_url = f"http://127.0.0.1:{actions_port}"
+    gateway_url = f"http://127.0.0.1:{port}"
+    logs = Path(settings.get("HELPDESK_LOG_DIR", str(VAR_DIR / "log")))
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+    rasa = RASA_VENV / "bin" / "rasa"
+    if not rasa.exists():
+        raise click.ClickException(f"{rasa} not found: run `make install` first")
+    model = _find_model()
+    endpoints = logs / f"endpoints-{rasa_port}.yml"  # per instance: tests run several at once
+    logs.mkdir(parents=True, exist_ok=True)
+    endpoints.write_text(f'action_endpoint:\n  url: "{actions_url}/webhook"\n')
+
+    base = dict(os.environ)
+    base.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
+                OMP_NUM_THREADS=base.get("OMP_NUM_THREADS", "2"))
+    actions_env = dict(base, SANIC_HOST="127.0.0.1",
+                       PYTHONPATH=os.pathsep.join([str(ROOT), str(BOT_DIR)]))
+    rasa_env = dict(base, PYTHONPATH=str(BOT_DIR))  # custom NLU components: bot/components
+    gateway_env = dict(base, HELPDESK_PORT=str(port), RASA_URL=rasa_url, ACTIONS_URL=actions_url,
+                       PYTHONPATH=str(ROOT))
+
+    def rasa_ready() -> bool:
+        return http_ok(f"{rasa_url}/status",
+                       lambda status, body: status == 200 and bool((body or {}).get("model_file")))
+
+    def gateway_ready() -> bool:
+        # 503 "degraded" still means the gateway serves; the body says which part is down.
+        return http_ok(f"{gateway_url}/healthz",
+                       lambda status, body: status in (200, 503) and (body or {}).get("gateway", {}).get("ok"))
+
+    return [
+        Child("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
+              ROOT, actions_env, logs / "actions.log", lambda: http_ok(f"{actions_url}/health")),
+        Child("rasa", [str(rasa), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
+                       "--model", str(model), "--endpoints", str(endpoints),
+                       "--credentials", str(BOT_DIR / "credentials.yml")],
+              BOT_DIR, rasa_env, logs / "rasa.log", rasa_ready),
+        Child("gateway", [sys.executable, "-m", "connectors"], ROOT, gateway_env, logs / "gateway.log",
+              gateway_ready),
+    ]
 
 
 @click.command()
-def up() -> None:
-    """Run Rasa, the action server and the gateway."""
-    raise click.ClickException("not implemented yet")
+@click.option("--timeout", default=300.0, show_default=True, help="Seconds to wait until all are healthy.")
+def up(timeout: float) -> None:
+    """Run Rasa, the action server and the gateway; restart crashes; stop on Ctrl-C/SIGTERM."""
+    from connectors.supervisor import Supervisor
+
+    def echo(msg: str) -> None:
+        click.echo(f"[helpdesk] {msg}", err=False)
+
+    sup = Supervisor(_children(echo), echo=echo)
+    sup.install_signal_handlers()
+    port = settings.get_int("HELPDESK_PORT", 8080)
+    code = 0
+    try:
+        sup.start_all()
+        echo("waiting for Rasa to load its model (about a minute)...")
+        if sup.wait_healthy(timeout):
+            public = settings.get("PUBLIC_URL", f"http://127.0.0.1:{port}")
+            echo("ready:")
+            echo(f"  demo shop + web chat  http://127.0.0.1:{port}/")
+            echo(f"  widget script         http://127.0.0.1:{port}/widget.js")
+            echo(f"  agent console         http://127.0.0.1:{port}/agent")
+            echo(f"  health                http://127.0.0.1:{port}/healthz")
+            echo(f"  WhatsApp webhook      {public.rstrip('/')}/webhooks/whatsapp")
+            echo("Ctrl-C stops everything.")
+            sup.watch()
+        elif not sup.stopping:
+            code = 1
+    finally:
+        sup.stop_all()
+        echo("stopped")
+    if code:
+        raise SystemExit(code)
 
 
-@click.group()
-def agents() -> None:
-    """Agent accounts for the console."""
+@click.command()
+def gateway() -> None:
+    """Run the gateway alone (Rasa and the action server must already run: RASA_URL, ACTIONS_URL)."""
+    from connectors.app import run
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run()

@@ -4,7 +4,8 @@ from __future__ import annotations
 import click
 
 from actions.cli import orders
-from connectors.cli import agents, up
+from connectors.agent.cli import agents
+from connectors.cli import gateway, up
 from faq.cli import faq
 from helpdesk.train import train
 
@@ -19,6 +20,7 @@ cli.add_command(faq)
 cli.add_command(orders)
 cli.add_command(train)
 cli.add_command(up)
+cli.add_command(gateway)
 cli.add_command(agents)
 
 

@@ -1,0 +1,136 @@
+"""`action_answer_faq`: answer a question from the FAQ knowledge base.
+
+Every question-like turn lands here: `ask_faq`, but also `out_of_scope` and low-confidence
+`nlu_fallback`, so a real question is never lost to "I don't understand". The FAQ search decides:
+answer, clarify with buttons (a button's payload answers that entry), or "I don't know". Two
+misses in a row hand the conversation to a person.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import texts
+from actions.common import as_int, language, latest_intent, latest_text
+from actions.handoff import hand_off
+from helpdesk.paths import FAQ_DIR
+
+logger = logging.getLogger(__name__)
+MAX_MISSES = 2
+BUTTON_TITLE_MAX = 80
+
+
+def button_payload(faq_id: str) -> str:
+    return "/faq_select" + json.dumps({"faq_id": faq_id})
+
+
+@lru_cache(maxsize=32)
+def _collection(path: str, mtime: float) -> dict[str, dict]:
+    with open(path, encoding="utf-8") as fh:
+        entries = yaml.safe_load(fh) or []
+    return {e["id"]: e for e in entries if isinstance(e, dict) and "id" in e}
+
+
+def faq_entry(faq_id: str, lang: str) -> dict | None:
+    """One entry by id from faq/<lang>/<collection>.yml (format in docs/CONTRACTS.md)."""
+    collection = faq_id.split(".", 1)[0]
+    if not collection or "/" in collection or collection.startswith("."):
+        return None
+    path = FAQ_DIR / lang / f"{collection}.yml"
+    if not path.is_file():
+        return None
+    return _collection(str(path), path.stat().st_mtime).get(faq_id)
+
+
+def selected_faq_id(tracker: Tracker) -> str | None:
+    for entity in (tracker.latest_message or {}).get("entities") or []:
+        if entity.get("entity") == "faq_id" and entity.get("value"):
+            return str(entity["value"])
+    return None
+
+
+def search(query: str, lang: str) -> dict:
+    from faq.service import search as faq_search
+
+    return faq_search(query, k=3, lang=lang, prior=lang)
+
+
+class ActionAnswerFaq(Action):
+    def name(self) -> str:
+        return "action_answer_faq"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        lang = language(tracker)
+        if latest_intent(tracker) == "faq_select":
+            faq_id = selected_faq_id(tracker)
+            entry = faq_entry(faq_id, lang) if faq_id else None
+            if entry:
+                dispatcher.utter_message(text=str(entry["answer"]).strip())
+                return [SlotSet("faq_misses", 0.0)]
+            return self._miss(dispatcher, tracker, lang)
+
+        query = latest_text(tracker).strip()
+        try:
+            result = search(query, lang)
+        except Exception:  # the FAQ index must never crash the conversation
+            logger.exception("FAQ search failed for %r", query)
+            dispatcher.utter_message(text=texts.text("faq_unavailable", lang))
+            return []
+        results = result.get("results") or []
+        decision = result.get("decision")
+        if decision == "answer" and results:
+            dispatcher.utter_message(text=str(results[0]["answer"]).strip())
+            return [SlotSet("faq_misses", 0.0)]
+        if decision == "clarify" and results:
+            buttons = [
+                {"title": _short(r["question"]), "payload": button_payload(r["id"])} for r in results[:3]
+            ]
+            dispatcher.utter_message(text=texts.text("faq_clarify", lang), buttons=buttons)
+            return [SlotSet("faq_misses", 0.0)]
+        return self._miss(dispatcher, tracker, lang)
+
+    def _miss(self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> list[dict[str, Any]]:
+        misses = as_int(tracker.get_slot("faq_misses")) + 1
+        if misses >= MAX_MISSES:
+            return [SlotSet("faq_misses", float(misses))] + hand_off(dispatcher, lang, "misses")
+        dispatcher.utter_message(text=texts.text("faq_none", lang))
+        return [SlotSet("faq_misses", float(misses))]
+
+
+def _short(question: str) -> str:
+    question = " ".join(str(question).split())
+    return question if len(question) <= BUTTON_TITLE_MAX else question[: BUTTON_TITLE_MAX - 1] + "…"
+
+
+def _warm_up() -> None:
+    """Load the FAQ index in the background when the action server starts, so the first
+    customer question is not the one that waits for the embedder (seconds on 2 cores)."""
+    import os
+    import sys
+    import threading
+
+    if os.environ.get("ACTIONS_WARMUP", "1") != "1":
+        return
+    if not any(arg.endswith(("rasa_sdk/__main__.py", "rasa_sdk")) for arg in sys.argv[:1]):
+        return
+
+    def load() -> None:
+        try:
+            from faq.service import searcher
+
+            searcher()
+        except Exception:  # the first real question will report the problem
+            logger.exception("FAQ warm-up failed")
+
+    threading.Thread(target=load, name="faq-warm-up", daemon=True).start()
+
+
+_warm_up()

@@ -1,0 +1,100 @@
+"""`action_lookup_order`: the secure order lookup.
+
+Nothing is revealed unless the email matches AND (the order number matches, OR the plate and the
+order date match). A wrong email, a wrong number and a missing order all get the same reply, so
+nobody can probe which emails or orders exist. After 3 failed lookups in a conversation, or too
+many from one sender across conversations, the bot stops looking up and hands off.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import lookup_guard, texts
+from actions.common import MAX_FAILED_LOOKUPS, as_int, language, sender_identity
+from actions.handoff import hand_off
+from actions.orders_store import Order, OrdersStore, open_store
+
+logger = logging.getLogger(__name__)
+
+
+def find_order(store: OrdersStore, email: str | None, order_number: str | None,
+               plate: str | None, order_date: str | None) -> Order | None:
+    """The order these details prove access to, or None (for every kind of mismatch)."""
+    if not email:
+        return None
+    email = email.strip().lower()
+    if order_number:
+        order = store.get(order_number)
+        return order if order and order.email.lower() == email else None
+    if plate and order_date:
+        try:
+            date = dt.date.fromisoformat(order_date)
+        except ValueError:
+            return None
+        for order in store.find_by_plate(plate, date):
+            if order.email.lower() == email:
+                return order
+    return None
+
+
+def describe(order: Order, lang: str) -> str:
+    return texts.text(
+        "order_found", lang,
+        number=order.order_number,
+        date=texts.format_date(order.order_date, lang),
+        status=texts.STATUS_WORDS[order.status][lang],
+        carrier=order.carrier or texts.TEXTS["unknown"][lang],
+        tracking=order.tracking_number or texts.TEXTS["unknown"][lang],
+        expected=texts.format_date(order.expected_delivery, lang)
+        if order.status not in ("delivered", "cancelled", "refunded") else "-",
+        next=texts.NEXT_STEPS[order.status][lang],
+    )
+
+
+def used_details(tracker: Tracker, lang: str) -> str:
+    """Echo what the customer typed (never anything from the store) so they see what to fix."""
+    email = tracker.get_slot("email") or "-"
+    if tracker.get_slot("order_number"):
+        return texts.text("used_number", lang, email=email, number=tracker.get_slot("order_number"))
+    date = tracker.get_slot("order_date")
+    shown = texts.format_date(dt.date.fromisoformat(date), lang) if date else "-"
+    return texts.text("used_plate", lang, email=email, plate=tracker.get_slot("plate") or "-", date=shown)
+
+
+class ActionLookupOrder(Action):
+    def name(self) -> str:
+        return "action_lookup_order"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
+        lang = language(tracker)
+        identity = sender_identity(tracker)
+        failed = as_int(tracker.get_slot("failed_lookups"))
+        if failed >= MAX_FAILED_LOOKUPS or lookup_guard.is_blocked(identity):
+            return hand_off(dispatcher, lang, "failed_lookups")
+
+        order = find_order(
+            open_store(),
+            tracker.get_slot("email"),
+            tracker.get_slot("order_number"),
+            tracker.get_slot("plate"),
+            tracker.get_slot("order_date"),
+        )
+        if order:
+            dispatcher.utter_message(text=describe(order, lang))
+            return [SlotSet("found_order", order.order_number)]
+
+        failed += 1
+        lookup_guard.record_failure(identity)
+        logger.info("failed order lookup %d for %s", failed, identity)
+        # Keep every value: the customer corrects just the wrong one and the lookup runs again.
+        events = [SlotSet("failed_lookups", float(failed)), SlotSet("found_order", None)]
+        if failed >= MAX_FAILED_LOOKUPS:
+            return events + hand_off(dispatcher, lang, "failed_lookups")
+        dispatcher.utter_message(text=texts.text("not_found", lang) + "\n" + used_details(tracker, lang))
+        return events

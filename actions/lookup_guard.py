@@ -1,0 +1,50 @@
+"""Failed order lookups per sender, across conversations (SQLite table `lookup_failures`).
+
+The per-conversation limit lives in the `failed_lookups` slot; this table stops a sender from
+probing emails/orders by simply starting new conversations. The sender identity comes from the
+gateway's metadata (`sender_identity`) when present, else Rasa's sender id.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import sqlite_utils
+
+from helpdesk import settings
+
+
+def max_failures() -> int:
+    return settings.get_int("LOOKUP_MAX_FAILURES_PER_SENDER", 10)
+
+
+def window() -> dt.timedelta:
+    return dt.timedelta(hours=settings.get_int("LOOKUP_FAILURE_WINDOW_HOURS", 24))
+
+
+def _table(path: str | None = None) -> sqlite_utils.db.Table:
+    path = path or settings.orders_db_path()
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(path)
+    table = db["lookup_failures"]
+    if not table.exists():
+        table.create({"id": int, "identity": str, "at": str}, pk="id")
+        table.create_index(["identity", "at"], if_not_exists=True)
+    return table
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def record_failure(identity: str, path: str | None = None) -> None:
+    _table(path).insert({"identity": identity, "at": _now().isoformat()})
+
+
+def recent_failures(identity: str, path: str | None = None) -> int:
+    since = (_now() - window()).isoformat()
+    return _table(path).count_where("identity = ? and at >= ?", [identity, since])
+
+
+def is_blocked(identity: str, path: str | None = None) -> bool:
+    return recent_failures(identity, path) >= max_failures()

@@ -1,0 +1,93 @@
+"""Agent accounts: the `agents` table and argon2 password hashes.
+
+Only hashes are stored (argon2id via argon2-cffi). Verification of an unknown email still runs a
+hash check against a dummy hash so the response time doesn't tell which emails exist.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlite_utils import Database
+
+ROLES = ("agent", "admin")
+MIN_PASSWORD = 10
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def ensure_table(db: Database) -> None:
+    """Create `agents` (CONTRACTS) if missing; safe to call whenever the app or CLI opens the DB."""
+    db["agents"].create(
+        {"id": int, "email": str, "name": str, "password_hash": str, "role": str, "created_at": str},
+        pk="id", not_null={"email", "password_hash", "role"}, if_not_exists=True,
+    )
+    db["agents"].create_index(["email"], unique=True, if_not_exists=True)
+
+
+def validate(email: str, name: str, role: str, password: str) -> str:
+    """Normalise the email and refuse bad input with a message fit for the CLI user."""
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        raise ValueError(f"not an email address: {email!r}")
+    if not name.strip():
+        raise ValueError("the agent needs a name")
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"password must have at least {MIN_PASSWORD} characters")
+    return email
+
+
+def add(db: Database, email: str, name: str, password: str, role: str = "agent",
+        replace: bool = False) -> dict:
+    """Store a new agent (or, with `replace`, reset an existing one's name/role/password)."""
+    ensure_table(db)
+    email = validate(email, name, role, password)
+    existing = get_by_email(db, email)
+    if existing and not replace:
+        raise ValueError(f"an agent with email {email} already exists")
+    row = {"email": email, "name": name.strip(), "role": role, "password_hash": _hasher.hash(password)}
+    if existing:
+        db["agents"].update(existing["id"], row)
+        return get(db, existing["id"])
+    row["created_at"] = now_iso()
+    agent_id = db["agents"].insert(row).last_pk
+    return get(db, agent_id)
+
+
+def public(agent: dict) -> dict:
+    """The fields that may leave the server (never the hash)."""
+    return {k: agent[k] for k in ("id", "email", "name", "role")}
+
+
+def get(db: Database, agent_id: int) -> dict | None:
+    ensure_table(db)
+    rows = list(db["agents"].rows_where("id = ?", [agent_id]))
+    return rows[0] if rows else None
+
+
+def get_by_email(db: Database, email: str) -> dict | None:
+    ensure_table(db)
+    rows = list(db["agents"].rows_where("email = ?", [email.strip().lower()]))
+    return rows[0] if rows else None
+
+
+def list_all(db: Database) -> list[dict]:
+    ensure_table(db)
+    return [public(a) | {"created_at": a["created_at"]} for a in db["agents"].rows_where(order_by="id")]
+
+
+def check_password(password_hash: str | None, password: str) -> bool:
+    """argon2 verification; CPU-heavy (~50 ms), so the web layer calls it in an executor."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False

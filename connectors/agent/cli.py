@@ -1,0 +1,85 @@
+"""`helpdesk agents add|list|demo`: manage console accounts.
+
+Passwords never come from argv (they would end up in shell history and `ps`): `add` prompts with
+hidden input and confirmation on a terminal, and reads one line from stdin otherwise so scripts and
+tests can pipe it in.
+"""
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+from sqlite_utils import Database
+
+from connectors.agent import accounts
+from helpdesk import settings
+
+DEMO_EMAIL = "demo@helpdesk.local"
+
+
+def _db() -> Database:
+    """The gateway's database, opened the gateway's way (same schema, WAL)."""
+    from connectors import store
+
+    return store.open_db(settings.db_path())
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    line = sys.stdin.readline()
+    if not line:
+        raise click.ClickException("no password on stdin")
+    return line.rstrip("\r\n")
+
+
+@click.group()
+def agents() -> None:
+    """Agent accounts for the console (/agent)."""
+
+
+@agents.command("add")
+@click.argument("email")
+@click.option("--name", required=True, help="Name shown to colleagues in the console.")
+@click.option("--role", type=click.Choice(accounts.ROLES), default="agent", show_default=True,
+              help="admin may act on any agent's conversation.")
+@click.option("--reset", is_flag=True, help="Replace the password (and name/role) of an existing agent.")
+def add(email: str, name: str, role: str, reset: bool) -> None:
+    """Add an agent; asks for the password (or reads it from stdin when piped)."""
+    db = _db()
+    try:
+        accounts.validate(email, name, role, "x" * accounts.MIN_PASSWORD)  # fail before prompting
+        if accounts.get_by_email(db, email) and not reset:
+            raise ValueError(f"an agent with email {email.strip().lower()} already exists (use --reset)")
+        agent = accounts.add(db, email, name, _read_password(), role, replace=reset)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"agent {agent['email']} ({agent['role']}) saved, id {agent['id']}")
+
+
+@agents.command("list")
+def list_agents() -> None:
+    """List agents (never their hashes)."""
+    rows = accounts.list_all(_db())
+    if not rows:
+        click.echo("no agents yet: helpdesk agents add EMAIL --name NAME")
+    for row in rows:
+        click.echo(f"{row['id']:>4}  {row['role']:<6} {row['email']:<32} {row['name']}")
+
+
+@agents.command("demo")
+def demo() -> None:
+    """Create (or reset) the demo admin and print its credentials.
+
+    The password comes from DEMO_AGENT_PASSWORD, or is generated at random for this run; nothing
+    is hard-coded.
+    """
+    password = settings.get("DEMO_AGENT_PASSWORD") or secrets.token_urlsafe(12)
+    try:
+        accounts.add(_db(), DEMO_EMAIL, "Demo Agent", password, "admin", replace=True)
+    except ValueError as exc:
+        raise click.ClickException(f"DEMO_AGENT_PASSWORD: {exc}") from None
+    port = settings.get("HELPDESK_PORT", "8080")
+    base = (settings.get("PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/")
+    click.echo(f"agent console: {base}/agent\n  email:    {DEMO_EMAIL}\n  password: {password}")

@@ -1,0 +1,295 @@
+"""Email: an IMAP poller in, SMTP replies out; a thin adapter around the conversation flow.
+
+Inbound: every IMAP_POLL_SECONDS the poller fetches UNSEEN mail (without marking it), parses it,
+hands it to `flow.receive` with the thread's root Message-ID as thread key, and only then marks it
+seen: a crash in between means the mail is read again and deduplicated on its Message-ID.
+Outbound: the outbox calls `send`, which answers the thread's latest customer mail with
+"Re: <subject>", In-Reply-To and References, in UTF-8, through smtplib in a thread.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from connectors import flow, outbox, store
+from connectors.email_imap import ImapError, ImapSettings, fetch_unseen, mark_seen
+from connectors.email_parse import ParsedMail, parse_mail
+from connectors.email_smtp import (
+    SmtpSendError,
+    SmtpSettings,
+    build_reply,
+    conversation_of,
+    new_message_id,
+    send as smtp_send,
+)
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "email"
+EVENT_IN = "email_in"  # per inbound mail: the headers a reply needs (subject, ids, auto flag)
+REQUIRED = ("IMAP_HOST", "IMAP_USER", "IMAP_PASSWORD", "SMTP_HOST", "SMTP_FROM")
+CLOSING = {
+    "nl": "Met vriendelijke groet,\n{shop}",
+    "fr": "Cordialement,\n{shop}",
+}
+
+
+def setting(app: web.Application, name: str, default: str | None = None) -> str | None:
+    """App settings (tests and `create_app` overrides) first, then the environment / `.env`."""
+    value = app["settings"].get(name) if "settings" in app else None
+    if value in (None, ""):
+        from helpdesk import settings
+
+        value = settings.get(name, default)
+    return str(value) if value not in (None, "") else default
+
+
+def _flag(value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _int(app: web.Application, name: str, default: int) -> int:
+    raw = setting(app, name)
+    try:
+        return int(raw) if raw is not None else default
+    except ValueError:
+        log.warning("setting %s=%r is not a number; using %s", name, raw, default)
+        return default
+
+
+def setup(app: web.Application) -> None:
+    """Start the poller and register the sender; with settings missing, log once and stay off."""
+    missing = [name for name in REQUIRED if not setting(app, name)]
+    if missing:
+        reason = f"missing settings: {', '.join(missing)}"
+        log.info("channel email off: %s", reason)
+        app["channel_status"][CHANNEL] = reason
+        app["email"] = None
+        return
+    imap_ssl = _flag(setting(app, "IMAP_SSL"), True)
+    smtp_ssl = _flag(setting(app, "SMTP_SSL"), False)
+    try:
+        poll = float(setting(app, "IMAP_POLL_SECONDS", "30"))
+    except ValueError:
+        poll = 30.0
+    app["email"] = {
+        "imap": ImapSettings(
+            host=setting(app, "IMAP_HOST"),
+            port=_int(app, "IMAP_PORT", 993 if imap_ssl else 143),
+            user=setting(app, "IMAP_USER"),
+            password=setting(app, "IMAP_PASSWORD"),
+            folder=setting(app, "IMAP_FOLDER", "INBOX"),
+            use_ssl=imap_ssl,
+        ),
+        "smtp": SmtpSettings(
+            host=setting(app, "SMTP_HOST"),
+            port=_int(app, "SMTP_PORT", 465 if smtp_ssl else 587),
+            from_addr=setting(app, "SMTP_FROM"),
+            user=setting(app, "SMTP_USER"),
+            password=setting(app, "SMTP_PASSWORD"),
+            starttls=_flag(setting(app, "SMTP_STARTTLS"), True),
+            ssl=smtp_ssl,
+        ),
+        "poll_seconds": max(0.2, poll),
+        "stats": {"received": 0, "duplicates": 0, "sent": 0, "last_poll_at": None,
+                  "last_poll_error": None, "last_send_error": None},
+    }
+    outbox.register_sender(app, CHANNEL, send)
+    app.on_startup.append(_start_poller)
+    app.on_cleanup.append(_stop_poller)
+    cfg = app["email"]["imap"]
+    log.info("channel email on: IMAP %s@%s:%s/%s every %ss, SMTP %s:%s", cfg.user, cfg.host, cfg.port,
+             cfg.folder, app["email"]["poll_seconds"], app["email"]["smtp"].host, app["email"]["smtp"].port)
+
+
+def health(app: web.Application) -> dict[str, Any]:
+    """Counters for /healthz (the core's channel report says on/off; this adds the details)."""
+    state = app.get("email")
+    if not state:
+        return {"on": False, "reason": app["channel_status"].get(CHANNEL, "not configured")}
+    return {"on": True, **state["stats"]}
+
+
+# ---------------------------------------------------------------- inbound
+
+
+async def _start_poller(app: web.Application) -> None:
+    app["email_poller"] = asyncio.create_task(_poll_forever(app), name="email-poller")
+
+
+async def _stop_poller(app: web.Application) -> None:
+    task = app.get("email_poller")
+    if task is not None:
+        task.cancel()
+        try:
+            await task
+        except asyncio.CancelledError:
+            pass
+
+
+async def _poll_forever(app: web.Application) -> None:
+    state = app["email"]
+    failures = 0
+    while True:
+        try:
+            await poll_once(app)
+            failures = 0
+            wait = state["poll_seconds"]
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # IMAP down, DB busy: report, back off, keep polling
+            failures += 1
+            state["stats"]["last_poll_error"] = f"{type(exc).__name__}: {exc}"
+            log.warning("email poll failed (%d in a row): %s", failures, exc)
+            wait = min(300.0, state["poll_seconds"] * 2 ** min(failures, 6))
+        await asyncio.sleep(wait)
+
+
+def _own_address(app: web.Application) -> str:
+    from email.utils import parseaddr
+
+    return parseaddr(app["email"]["smtp"].from_addr)[1].lower()
+
+
+def thread_key_for(app: web.Application, mail: ParsedMail) -> str:
+    """The conversation's thread key: the root Message-ID of the thread this mail belongs to.
+
+    A reply to one of our own mails finds its conversation through our Message-ID (even when the
+    client trimmed References); a known id anywhere in the ancestry finds its thread; otherwise
+    the root of References (or In-Reply-To, or the mail's own id) starts a new thread.
+    """
+    db = app["db"]
+    ancestry = mail.thread_ids
+    for ref in reversed(ancestry):
+        conv_id = conversation_of(ref)
+        if conv_id:
+            conv = store.get_conversation(db, conv_id)
+            if conv is not None and conv["channel"] == CHANNEL and conv["thread_key"]:
+                return conv["thread_key"]
+    for ref in ancestry:
+        if store.conversation_by_thread(db, CHANNEL, ref) is not None:
+            return ref
+    return ancestry[0] if ancestry else mail.message_id
+
+
+async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
+    """Store one parsed mail through the flow. True when it is safe to mark it seen."""
+    state = app["email"]
+    if conversation_of(mail.message_id) or (mail.from_addr and mail.from_addr == _own_address(app)):
+        log.info("email %s is our own mail; skipped", mail.message_id)
+        return True
+    identity = mail.from_addr if "@" in mail.from_addr else f"unknown:{mail.message_id}"
+    text = mail.text
+    if not text and not mail.attachments:
+        # Some customers write the whole question in the subject line.
+        text = mail.subject or "(empty email)"
+    media = [dict(a, kind="attachment") for a in mail.attachments] or None
+    result = await flow.receive(
+        app, channel=CHANNEL, identity=identity, text=text, channel_message_id=mail.message_id,
+        media=media, thread_key=thread_key_for(app, mail), name=mail.from_name,
+        meta={"subject": mail.subject},
+    )
+    if result["duplicate"]:
+        state["stats"]["duplicates"] += 1
+        return True
+    state["stats"]["received"] += 1
+    store.add_event(app["db"], result["conversation_id"], EVENT_IN, "customer", {
+        "message_id": mail.message_id,
+        "subject": mail.subject,
+        "references": mail.references,
+        "in_reply_to": mail.in_reply_to,
+        "from": mail.from_addr,
+        "auto_generated": mail.auto_generated,
+        "problems": mail.problems or None,
+        "stored_message_id": result["message_id"],
+    })
+    if mail.problems:
+        log.info("email %s stored with problems: %s", mail.message_id, "; ".join(mail.problems))
+    return True
+
+
+async def poll_once(app: web.Application) -> int:
+    """Fetch, store and mark seen every UNSEEN mail once. Returns how many were stored or skipped."""
+    state = app["email"]
+    cfg = state["imap"]
+    mails = await asyncio.to_thread(fetch_unseen, cfg)
+    done: list[str] = []
+    try:
+        for raw in mails:
+            if not raw.raw:
+                log.warning("IMAP returned no content for UID %s; left unseen", raw.uid)
+                continue
+            mail = await asyncio.to_thread(parse_mail, raw.raw, raw.truncated)
+            try:
+                if await _receive_one(app, mail):
+                    done.append(raw.uid)
+            except Exception:
+                # Not marked seen: the next poll tries again (dedupe makes that safe).
+                log.exception("storing email %s failed; will retry", mail.message_id)
+    finally:
+        if done:
+            await asyncio.to_thread(mark_seen, cfg, done)
+    state["stats"]["last_poll_at"] = store.now()
+    state["stats"]["last_poll_error"] = None
+    return len(done)
+
+
+# ---------------------------------------------------------------- outbound
+
+
+def _last_inbound(app: web.Application, conversation_id: str) -> dict | None:
+    events = [e for e in store.list_events(app["db"], conversation_id) if e["type"] == EVENT_IN]
+    return events[-1]["data"] if events else None
+
+
+def _body(app: web.Application, language: str | None, message: dict) -> str:
+    text = (message.get("text") or "").strip()
+    buttons = message.get("buttons") or []
+    if buttons:
+        text += "\n\n" + "\n".join(f"- {b.get('title', '')}" for b in buttons)
+    for item in message.get("media") or []:
+        url = item.get("url") if isinstance(item, dict) else item
+        if url:
+            text += f"\n{url}"
+    closing = CLOSING.get(language or "")
+    if closing:
+        text += "\n\n" + closing.format(shop=app["settings"].get("SHOP_NAME") or "")
+    return text.strip() + "\n"
+
+
+async def send(app: web.Application, conversation: dict, message: dict) -> str | None:
+    """The outbox's sender: one threaded reply by SMTP. Returns our Message-ID."""
+    state = app["email"]
+    contact = store.get_contact(app["db"], conversation["contact_id"])
+    if contact is None or "@" not in contact["identity"]:
+        raise outbox.SendError("conversation has no email address to answer", retryable=False)
+    last = _last_inbound(app, conversation["id"]) or {}
+    if last.get("auto_generated") and message.get("author") == "bot":
+        # Answering an out-of-office or a bounce with a robot makes a mail loop.
+        raise outbox.SendError("last mail was auto-generated: the bot does not answer it", retryable=False)
+    refs = list(last.get("references") or [])
+    if conversation.get("thread_key") and conversation["thread_key"] not in refs:
+        refs.insert(0, conversation["thread_key"])
+    message_id = new_message_id(conversation["id"], state["smtp"].from_addr)
+    msg = build_reply(
+        from_addr=state["smtp"].from_addr,
+        to_addr=contact["identity"],
+        subject=last.get("subject") or "",
+        text=_body(app, conversation.get("language"), message),
+        message_id=message_id,
+        in_reply_to=last.get("message_id") or conversation.get("thread_key"),
+        references=refs,
+        language=conversation.get("language"),
+    )
+    try:
+        await asyncio.to_thread(smtp_send, state["smtp"], msg)
+    except SmtpSendError as exc:
+        state["stats"]["last_send_error"] = str(exc)
+        raise outbox.SendError(str(exc), retryable=exc.retryable) from exc
+    state["stats"]["sent"] += 1
+    return message_id

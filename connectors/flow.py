@@ -1,0 +1,242 @@
+"""The one incoming-message flow: adapter -> store -> (bot | console) -> outbox.
+
+`receive` is what every channel adapter calls. It commits the message before returning (so the
+adapter may acknowledge) and routes it in a background task: in state `bot` the message goes to
+Rasa and the replies go to the outbox; in `pending`/`agent` the bot stays silent and the console
+learns about the message from the bus. Messages of one conversation are routed one at a time, in
+order. An inbound message stays `received` until routed, so a restart routes what a crash left.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from aiohttp import web
+
+from connectors import bus, handoff, outbox, rasa_client, store
+
+log = logging.getLogger(__name__)
+
+MAX_RASA_TEXT = 4000  # longer texts (emails) are stored whole but only their start goes to the NLU
+RASA_RETRIES = (0.5, 1.5, 4.0)  # waits between attempts when Rasa is down
+RESUME_WINDOW = timedelta(hours=1)  # after a restart, route unrouted messages this recent
+
+TEXT_ONLY = {
+    "nl": "Sorry, ik kan alleen tekstberichten lezen. Kun je je vraag in een bericht typen?",
+    "fr": "Désolé, je ne peux lire que des messages texte. Pouvez-vous écrire votre question ?",
+}
+BOT_DOWN = {
+    "nl": "Sorry, er ging iets mis aan onze kant. Probeer het zo meteen opnieuw.",
+    "fr": "Désolé, un problème technique est survenu de notre côté. Réessayez dans un instant.",
+}
+
+
+# ---------------------------------------------------------------- language
+
+
+def detect_language(text: str | None, prior: str | None) -> str:
+    """The conversation's language after this message (faq.language, prior wins when unsure)."""
+    if not text or text.startswith("/"):  # button payloads say nothing about the language
+        return prior or "nl"
+    try:
+        from faq.language import detect
+    except ImportError:  # faq engine missing: keep what we had
+        return prior or "nl"
+    try:
+        lang, _confidence = detect(text, prior=prior)
+    except Exception:
+        log.exception("language detection failed")
+        return prior or "nl"
+    return lang if lang in ("nl", "fr") else (prior or "nl")
+
+
+# ---------------------------------------------------------------- conversations
+
+
+def conversation_for(app: web.Application, channel: str, identity: str, *,
+                     thread_key: str | None = None, name: str | None = None,
+                     language: str | None = None, token_hash: str | None = None) -> dict:
+    """The conversation a message from `identity` belongs to, created when there is none open.
+
+    Email picks by thread (the root Message-ID); WhatsApp and web reuse the identity's open
+    conversation. A closed conversation is never reopened: the customer gets a new one.
+    """
+    db = app["db"]
+    contact = store.get_or_create_contact(db, channel, identity, name)
+    if thread_key:
+        conv = store.conversation_by_thread(db, channel, thread_key)
+    else:
+        conv = store.open_conversation_for_contact(db, contact["id"])
+    if conv is not None and conv["state"] != "closed":
+        return conv
+    previous = conv or store.latest_conversation_for_contact(db, contact["id"])
+    conv = store.create_conversation(
+        db, contact["id"], channel,
+        language=language if language in ("nl", "fr") else (previous or {}).get("language"),
+        thread_key=thread_key,
+        token_hash=token_hash or (previous or {}).get("token_hash"),
+    )
+    bus.publish(app, "conversation", conv)
+    return conv
+
+
+# ---------------------------------------------------------------- inbound
+
+
+async def receive(app: web.Application, *, channel: str, identity: str, text: str | None,
+                  channel_message_id: str | None = None, media: list | None = None,
+                  thread_key: str | None = None, name: str | None = None,
+                  meta: dict[str, Any] | None = None) -> dict:
+    """Store one inbound message, then route it in the background.
+
+    Returns `{"conversation_id", "message_id", "duplicate"}`; when it returns the message is
+    committed. A redelivered `channel_message_id` returns the first copy with `duplicate=True`
+    and routes nothing. `meta["language"]` seeds a new conversation's language (widget config).
+    """
+    db = app["db"]
+    meta = meta or {}
+    text = text.strip() if isinstance(text, str) else None
+    if not text and not media:
+        raise store.StoreError("an inbound message needs text or media")
+    if channel_message_id:
+        existing = store.find_inbound(db, channel, channel_message_id)
+        if existing is not None:
+            return {"conversation_id": existing["conversation_id"], "message_id": existing["id"],
+                    "duplicate": True}
+    conv = conversation_for(app, channel, identity, thread_key=thread_key, name=name,
+                            language=meta.get("language"), token_hash=meta.get("token_hash"))
+    msg = store.add_message(db, conv["id"], direction="in", author="customer", text=text,
+                            status="received", media=media, channel_message_id=channel_message_id)
+    conv = store.update_conversation(db, conv["id"], last_customer_message_at=msg["created_at"])
+    bus.publish(app, "message", msg)
+    _spawn(app, conv["id"], msg["id"])
+    return {"conversation_id": conv["id"], "message_id": msg["id"], "duplicate": False}
+
+
+def setup(app: web.Application) -> None:
+    """Create the flow's state before the app starts (aiohttp freezes it afterwards)."""
+    app["flow_tasks"] = set()
+    app["flow_locks"] = {}
+
+
+def _spawn(app: web.Application, conversation_id: str, message_id: int) -> None:
+    tasks: set[asyncio.Task] = app["flow_tasks"]
+    task = asyncio.create_task(route(app, conversation_id, message_id), name=f"route:{message_id}")
+    tasks.add(task)
+    task.add_done_callback(tasks.discard)
+
+
+def _lock(app: web.Application, conversation_id: str) -> asyncio.Lock:
+    locks: dict[str, asyncio.Lock] = app["flow_locks"]
+    lock = locks.get(conversation_id)
+    if lock is None:
+        lock = locks[conversation_id] = asyncio.Lock()
+    return lock
+
+
+async def route(app: web.Application, conversation_id: str, message_id: int) -> None:
+    """Send one stored inbound message to the bot, or leave it to the agents. Never raises."""
+    lock = _lock(app, conversation_id)
+    try:
+        async with lock:
+            await _route_locked(app, conversation_id, message_id)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("routing message %s failed", message_id)
+    finally:
+        if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
+            app["flow_locks"].pop(conversation_id, None)
+
+
+async def _route_locked(app: web.Application, conversation_id: str, message_id: int) -> None:
+    db = app["db"]
+    msg = store.get_message(db, message_id)
+    conv = store.get_conversation(db, conversation_id)
+    if msg is None or conv is None or msg["status"] != "received":
+        return
+    language = detect_language(msg["text"], conv["language"])
+    if language != conv["language"]:
+        conv = store.update_conversation(db, conversation_id, language=language)
+        bus.publish(app, "conversation", conv)
+    if conv["state"] != "bot":
+        store.mark_inbound_routed(db, message_id)  # the console already saw it on the bus
+        return
+    if not msg["text"]:
+        outbox.enqueue(app, conversation_id, TEXT_ONLY[language], author="bot")
+        store.mark_inbound_routed(db, message_id)
+        return
+    bus.publish(app, "typing", {"conversation_id": conversation_id, "on": True})
+    try:
+        replies = await _ask_rasa(app, conv, msg["text"][:MAX_RASA_TEXT], language)
+    finally:
+        bus.publish(app, "typing", {"conversation_id": conversation_id, "on": False})
+    # An agent may have taken over while Rasa thought: then the bot's answer is dropped.
+    if store.require_conversation(db, conversation_id)["state"] != "bot":
+        store.mark_inbound_routed(db, message_id)
+        return
+    # Replies and the "routed" mark commit together: a crash never answers one message twice.
+    with store.transaction(db):
+        if replies is None:
+            outbox.enqueue(app, conversation_id, BOT_DOWN[language], author="bot")
+        else:
+            deliver_bot_replies(app, conversation_id, replies)
+        store.mark_inbound_routed(db, message_id)
+
+
+async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) -> list[dict] | None:
+    """Rasa's replies, retrying a few times; None when Rasa stays unreachable."""
+    rasa_url = app["settings"]["RASA_URL"]
+    for attempt, wait in enumerate((0.0, *RASA_RETRIES)):
+        if wait:
+            await asyncio.sleep(wait)
+        try:
+            return await rasa_client.turn(app["http"], rasa_url, conv["id"], text, language,
+                                          conv["channel"])
+        except rasa_client.RasaError as exc:
+            log.warning("Rasa turn for %s failed (attempt %d): %s", conv["id"], attempt + 1, exc)
+            last_error = str(exc)
+    store.add_event(app["db"], conv["id"], "bot_error", "system", {"error": last_error})
+    return None
+
+
+def deliver_bot_replies(app: web.Application, conversation_id: str, replies: list[dict]) -> None:
+    """Queue Rasa's messages in order; a handoff custom payload escalates the conversation."""
+    for reply in replies:
+        custom = reply.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
+            reason = str(custom["handoff"].get("reason") or "asked")
+            handoff.escalate(app, conversation_id, reason, actor="bot")
+            continue
+        text = reply.get("text")
+        buttons = [
+            {"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))}
+            for b in reply.get("buttons") or [] if isinstance(b, dict)
+        ] or None
+        media = [reply["image"]] if reply.get("image") else None
+        if text or media:
+            outbox.enqueue(app, conversation_id, text, author="bot", buttons=buttons, media=media)
+
+
+# ---------------------------------------------------------------- restart
+
+
+async def resume(app: web.Application) -> int:
+    """on_startup hook: route inbound messages a previous run stored but never routed."""
+    since = (datetime.now(timezone.utc) - RESUME_WINDOW).isoformat(timespec="milliseconds")
+    pending = store.unrouted_inbound(app["db"], since)
+    for msg in pending:
+        _spawn(app, msg["conversation_id"], msg["id"])
+    if pending:
+        log.info("resuming %d unrouted inbound message(s)", len(pending))
+    return len(pending)
+
+
+async def stop(app: web.Application) -> None:
+    """on_cleanup hook: cancel routing in flight (those messages stay `received`: resumed later)."""
+    tasks = list(app["flow_tasks"])
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

@@ -1,0 +1,229 @@
+"""Conversation state transitions between the bot and human agents, each with an event.
+
+    bot --escalate--> pending --take--> agent --hand_back--> bot
+    bot --take--> agent            (an agent picks up a conversation the bot is still handling)
+    any --close--> closed          (a new customer message then starts a new conversation)
+
+Every transition is a compare-and-set on the state (`store.transition`), so two agents can't
+both take a conversation; it appends an event with the actor (`bot`, `system`, `agent:<id>`) and
+publishes the row on the bus so widget and console sockets update at once. While a conversation is
+`pending` or `agent`, `flow` sends nothing to Rasa: the bot is silent.
+
+The customer hears about each step in their language on their own channel (`notices`):
+escalation tells them their place in the queue, and outside business hours (`connectors.hours`)
+when someone will answer.
+
+First version written with the gateway core; owned by the agent-console work.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from aiohttp import web
+
+from connectors import bus, hours, outbox, store
+
+log = logging.getLogger(__name__)
+
+WHATSAPP_WINDOW = dt.timedelta(hours=24)
+
+
+class HandoffError(ValueError):
+    """A transition that does not apply to the conversation's current state (HTTP 409)."""
+
+
+class NotAllowed(PermissionError):
+    """The agent may not act on this conversation (someone else's; HTTP 403)."""
+
+
+# ---------------------------------------------------------------- customer notices
+
+_CHANNEL_NL = {"web": "hier in deze chat", "whatsapp": "hier via WhatsApp",
+               "email": "in deze e-mailconversatie"}
+_CHANNEL_FR = {"web": "ici dans ce chat", "whatsapp": "ici sur WhatsApp",
+               "email": "dans cet échange d'e-mails"}
+
+
+def queue_notice(lang: str, channel: str, position: int, opening: dt.datetime | None,
+                 now: dt.datetime, is_open: bool) -> str:
+    """What the customer reads when queued: their place, and when someone answers if closed now."""
+    if lang == "fr":
+        place = f"Vous êtes numéro {position} dans la file d'attente."
+        if is_open:
+            return f"Un conseiller va reprendre la conversation dès que possible. {place}"
+        when = hours.describe(opening, now, "fr") if opening else "dès que possible"
+        return (f"Nos conseillers ne sont pas disponibles pour le moment. Quelqu'un vous répondra {when}, "
+                f"{_CHANNEL_FR.get(channel, _CHANNEL_FR['web'])} : inutile de renvoyer votre message. {place}")
+    place = f"Je bent nummer {position} in de wachtrij."
+    if is_open:
+        return f"Een medewerker neemt het gesprek zo snel mogelijk over. {place}"
+    when = hours.describe(opening, now, "nl") if opening else "zo snel mogelijk"
+    return (f"Onze medewerkers zijn op dit moment niet beschikbaar. Iemand antwoordt je {when}, "
+            f"{_CHANNEL_NL.get(channel, _CHANNEL_NL['web'])}; je hoeft niets opnieuw te sturen. {place}")
+
+
+_TAKEN = {"nl": "{name} neemt het gesprek over.", "fr": "{name} prend le relais."}
+_BACK = {"nl": "Je praat weer met onze digitale assistent.",
+         "fr": "Vous êtes à nouveau en contact avec notre assistant virtuel."}
+_CLOSED = {"nl": "Dit gesprek is afgesloten. Stuur gerust een nieuw bericht als je nog een vraag hebt.",
+           "fr": "Cette conversation est terminée. N'hésitez pas à nous écrire si vous avez une autre question."}
+
+
+def whatsapp_window_open(conv: dict, now: dt.datetime | None = None) -> bool:
+    """WhatsApp allows free text only within 24 h of the customer's last message."""
+    last = conv.get("last_customer_message_at")
+    if not last:
+        return False
+    now = now or dt.datetime.now(dt.timezone.utc)
+    return now - dt.datetime.fromisoformat(last) < WHATSAPP_WINDOW
+
+
+def _notify(app: web.Application, conv: dict, text: str, courtesy: bool = True) -> None:
+    """Queue a system notice for the customer. Courtesy notices (taken/handed back/closed) skip
+    email (one mail per step is noise) and WhatsApp outside the 24-hour window (Twilio refuses)."""
+    if courtesy and (conv["channel"] == "email"
+                     or (conv["channel"] == "whatsapp" and not whatsapp_window_open(conv))):
+        return
+    try:
+        outbox.enqueue(app, conv["id"], text, author="system")
+    except store.StoreError:
+        log.exception("could not queue notice for %s", conv["id"])
+
+
+def _lang(conv: dict) -> str:
+    return conv.get("language") if conv.get("language") in ("nl", "fr") else "nl"
+
+
+# ---------------------------------------------------------------- queue
+
+
+def pending(db) -> list[dict]:
+    """The queue: pending conversations, longest waiting first."""
+    rows = store.list_conversations(db, "pending", limit=1000)
+    return sorted(rows, key=lambda c: (c["pending_since"] or c["updated_at"], c["id"]))
+
+
+def position(db, conversation_id: str) -> int | None:
+    """1-based place in the queue, None when not pending."""
+    for i, conv in enumerate(pending(db), start=1):
+        if conv["id"] == conversation_id:
+            return i
+    return None
+
+
+def _changed(app: web.Application, conv: dict) -> dict:
+    bus.publish(app, "conversation", conv)
+    return conv
+
+
+# ---------------------------------------------------------------- transitions
+
+
+def escalate(app: web.Application, conversation_id: str, reason: str, actor: str = "bot",
+             now: dt.datetime | None = None) -> dict:
+    """Queue the conversation for a human (`bot` -> `pending`) and tell the customer.
+
+    Idempotent when already pending or with an agent (a second handoff payload changes nothing).
+    """
+    db = app["db"]
+    conv = store.require_conversation(db, conversation_id)
+    if conv["state"] in ("pending", "agent"):
+        return conv
+    if conv["state"] == "closed":
+        raise HandoffError("conversation is closed")
+    moved = store.transition(db, conversation_id, ("bot",), state="pending", handoff_reason=reason,
+                             pending_since=store.now(), assigned_agent_id=None)
+    if moved is None:  # someone else moved it meanwhile
+        return store.require_conversation(db, conversation_id)
+    now = now or dt.datetime.now(dt.timezone.utc)
+    schedule = app.get("business_hours") or hours.from_settings()
+    is_open = hours.is_open(schedule, now)
+    opening = hours.next_opening(schedule, now)
+    place = position(db, conversation_id) or 1
+    store.add_event(db, conversation_id, "handoff", actor, {
+        "reason": reason, "position": place, "business_hours": is_open,
+        "next_opening": opening.isoformat() if opening and not is_open else None,
+    })
+    _notify(app, moved, queue_notice(_lang(moved), moved["channel"], place, opening, now, is_open),
+            courtesy=False)
+    return _changed(app, moved)
+
+
+def _check_actor(conv: dict, agent: dict) -> None:
+    if conv["state"] == "agent" and conv["assigned_agent_id"] not in (None, agent["id"]) \
+            and agent.get("role") != "admin":
+        raise NotAllowed("this conversation is assigned to another agent")
+
+
+def take(app: web.Application, conversation_id: str, agent: dict | int) -> dict:
+    """An agent takes the conversation (`pending`/`bot` -> `agent`): the bot stays silent.
+
+    Atomic: of two agents taking at once, exactly one wins; the other gets HandoffError.
+    """
+    agent = agent if isinstance(agent, dict) else {"id": agent, "role": "agent", "name": None}
+    db = app["db"]
+    conv = store.require_conversation(db, conversation_id)
+    if conv["state"] == "agent":
+        if conv["assigned_agent_id"] == agent["id"]:
+            return conv
+        raise HandoffError("another agent already took this conversation")
+    if conv["state"] == "closed":
+        raise HandoffError("conversation is closed")
+    fields = {"state": "agent", "assigned_agent_id": agent["id"], "pending_since": None}
+    if conv["state"] == "bot":
+        fields["handoff_reason"] = "agent"
+    moved = store.transition(db, conversation_id, ("pending", "bot"), **fields)
+    if moved is None:
+        raise HandoffError("another agent already took this conversation")
+    store.add_event(db, conversation_id, "taken", f"agent:{agent['id']}", {"from": conv["state"]})
+    if agent.get("name"):
+        _notify(app, moved, _TAKEN[_lang(moved)].format(name=agent["name"]))
+    return _changed(app, moved)
+
+
+async def hand_back(app: web.Application, conversation_id: str, actor: str,
+                    agent: dict | None = None) -> dict:
+    """Give the conversation back to the bot and reset Rasa's handoff slots.
+
+    Slots first: if the bot kept `handoff` set, its next answer would escalate again at once.
+    A Rasa failure is recorded as an event but doesn't block the agent.
+    """
+    from connectors import rasa_client
+
+    db = app["db"]
+    conv = store.require_conversation(db, conversation_id)
+    if agent is not None:
+        _check_actor(conv, agent)
+    if conv["state"] not in ("pending", "agent"):
+        raise HandoffError(f"conversation is {conv['state']}, not with an agent")
+    try:
+        await rasa_client.reset_handoff(app["http"], app["settings"]["RASA_URL"], conversation_id)
+    except rasa_client.RasaError as exc:
+        log.warning("could not reset Rasa slots for %s: %s", conversation_id, exc)
+        store.add_event(db, conversation_id, "rasa_reset_failed", "system", {"error": str(exc)})
+    moved = store.transition(db, conversation_id, (conv["state"],), state="bot", assigned_agent_id=None,
+                             handoff_reason=None, pending_since=None)
+    if moved is None:
+        raise HandoffError("the conversation changed meanwhile; reload")
+    store.add_event(db, conversation_id, "handed_back", actor)
+    _notify(app, moved, _BACK[_lang(moved)])
+    return _changed(app, moved)
+
+
+def close(app: web.Application, conversation_id: str, actor: str, agent: dict | None = None) -> dict:
+    """Close the conversation; the customer's next message opens a new one."""
+    db = app["db"]
+    conv = store.require_conversation(db, conversation_id)
+    if agent is not None:
+        _check_actor(conv, agent)
+    if conv["state"] == "closed":
+        return conv
+    moved = store.transition(db, conversation_id, (conv["state"],), state="closed", pending_since=None)
+    if moved is None:
+        raise HandoffError("the conversation changed meanwhile; reload")
+    store.add_event(db, conversation_id, "closed", actor)
+    if conv["state"] != "bot":
+        _notify(app, moved, _CLOSED[_lang(moved)])
+    return _changed(app, moved)
+

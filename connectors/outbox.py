@@ -1,0 +1,225 @@
+"""Outbound delivery: store first, then send through the channel adapter, mark, retry.
+
+Every reply (bot or agent) goes through `enqueue`, which commits it as `queued` before any channel
+sees it. One worker task per app sends due messages: in order within a conversation, concurrently
+across conversations. A retryable failure is retried with exponential backoff; after
+`MAX_ATTEMPTS`, or on a permanent failure, the message is `failed` (an agent can see it).
+After a restart the worker simply finds the `queued` rows again, so nothing is lost.
+
+Adapters register `async def send(app, conversation, message) -> str | None` per channel and raise
+`SendError(retryable=...)` when delivery fails.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime
+from typing import Awaitable, Callable
+
+from aiohttp import web
+
+from connectors import bus, store
+
+log = logging.getLogger(__name__)
+
+Sender = Callable[[web.Application, dict, dict], Awaitable[str | None]]
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = 1.0  # seconds; attempt n waits BACKOFF_BASE * 2**(n-1), capped
+BACKOFF_CAP = 300.0
+IDLE_POLL = 5.0  # the worker also wakes on enqueue; this only bounds a missed wake-up
+
+
+class SendError(Exception):
+    """A channel could not deliver a message. `retryable=False` means: don't try again."""
+
+    def __init__(self, message: str = "send failed", retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+def setup(app: web.Application) -> None:
+    """Create the outbox's state before the app starts (aiohttp freezes it afterwards)."""
+    app["outbox_senders"] = {}
+    app["outbox_inflight"] = {}  # conversation id -> delivery task
+    app["outbox_wake"] = asyncio.Event()
+    app["outbox_worker"] = []  # the worker task, once started
+
+
+def _senders(app: web.Application) -> dict[str, Sender]:
+    return app["outbox_senders"]
+
+
+def register_sender(app_or_channel, channel_or_send=None, send: Sender | None = None) -> None:
+    """Register a channel's send function.
+
+    Called as `register_sender(app, channel, send)` (preferred: per app) or, as the contract
+    writes it, `register_sender(channel, send)` (process-wide default for every app).
+    """
+    if isinstance(app_or_channel, str):
+        _DEFAULT_SENDERS[app_or_channel] = channel_or_send
+    else:
+        _senders(app_or_channel)[channel_or_send] = send
+
+
+_DEFAULT_SENDERS: dict[str, Sender] = {}
+
+
+def sender_for(app: web.Application, channel: str) -> Sender | None:
+    return _senders(app).get(channel) or _DEFAULT_SENDERS.get(channel)
+
+
+def channels_with_sender(app: web.Application) -> set[str]:
+    return set(_DEFAULT_SENDERS) | set(_senders(app))
+
+
+def backoff(attempts: int) -> float:
+    """Seconds to wait before attempt `attempts + 1`."""
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
+
+
+def enqueue(app: web.Application, conversation_id: str, text: str | None, *, author: str = "bot",
+            buttons: list[dict] | None = None, media: list | None = None,
+            agent_id: int | None = None, internal: bool = False) -> dict:
+    """Store an outbound message as `queued` and wake the worker. Returns the stored row.
+
+    `internal=True` stores an agent note: kept with the conversation, never sent.
+    """
+    if not text and not media:
+        raise store.StoreError("an outbound message needs text or media")
+    msg = store.add_message(
+        app["db"], conversation_id, direction="out", author=author, text=text,
+        status="queued", buttons=buttons, media=media, internal=internal, agent_id=agent_id,
+    )
+    bus.publish(app, "message", msg)
+    wake(app)
+    return msg
+
+
+def wake(app: web.Application) -> None:
+    event: asyncio.Event | None = app.get("outbox_wake")
+    if event is not None:
+        event.set()
+
+
+async def _deliver(app: web.Application, msg: dict) -> None:
+    """Send one message; record the outcome. Never raises."""
+    db = app["db"]
+    conv = store.get_conversation(db, msg["conversation_id"])
+    send = sender_for(app, conv["channel"]) if conv else None
+    if send is None:
+        # The channel is switched off: retry later (settings may come back after a restart).
+        attempts = msg["attempts"] + 1
+        store.mark_attempt(db, msg["id"])
+        if attempts >= MAX_ATTEMPTS:
+            store.mark_failed(db, msg["id"], f"no sender for channel {conv and conv['channel']!r}")
+        else:
+            store.mark_retry(db, msg["id"], "channel off", store.later(backoff(attempts)))
+        return
+    store.mark_attempt(db, msg["id"])
+    attempts = msg["attempts"] + 1
+    try:
+        channel_id = await send(app, conv, msg)
+    except SendError as exc:
+        retry = exc.retryable and attempts < MAX_ATTEMPTS
+        log.warning("send %s via %s failed (attempt %d, %s): %s", msg["id"], conv["channel"],
+                    attempts, "will retry" if retry else "giving up", exc)
+        if retry:
+            store.mark_retry(db, msg["id"], str(exc), store.later(backoff(attempts)))
+        else:
+            store.mark_failed(db, msg["id"], str(exc))
+    except Exception as exc:  # an adapter bug: treat as retryable, keep the message
+        log.exception("send %s via %s crashed", msg["id"], conv["channel"])
+        if attempts < MAX_ATTEMPTS:
+            store.mark_retry(db, msg["id"], f"{type(exc).__name__}: {exc}", store.later(backoff(attempts)))
+        else:
+            store.mark_failed(db, msg["id"], f"{type(exc).__name__}: {exc}")
+    else:
+        store.mark_sent(db, msg["id"], channel_id)
+        return
+    failed = store.get_message(db, msg["id"])
+    bus.publish(app, "message", failed)
+
+
+async def _send_in_order(app: web.Application, messages: list[dict]) -> None:
+    for msg in messages:
+        await _deliver(app, msg)
+        current = store.get_message(app["db"], msg["id"])
+        if current and current["status"] == "queued":
+            break  # keep the conversation's order: later messages wait for this retry
+
+
+def _dispatch(app: web.Application) -> list[asyncio.Task]:
+    """Start a delivery task for every conversation with a due message and none in flight."""
+    now = store.now()
+    inflight: dict[str, asyncio.Task] = app["outbox_inflight"]
+    per_conversation: dict[str, list[dict]] = {}
+    blocked: set[str] = set()
+    for msg in store.due_outbound(app["db"]):
+        cid = msg["conversation_id"]
+        if cid in blocked or cid in inflight:
+            continue
+        if msg["next_attempt_at"] and msg["next_attempt_at"] > now:
+            blocked.add(cid)  # an earlier message waits for its retry: so do the later ones
+            continue
+        per_conversation.setdefault(cid, []).append(msg)
+    tasks = []
+    for cid, msgs in per_conversation.items():
+        task = asyncio.create_task(_send_in_order(app, msgs), name=f"outbox:{cid}")
+        inflight[cid] = task
+
+        def done(_t: asyncio.Task, cid: str = cid) -> None:
+            inflight.pop(cid, None)
+            wake(app)  # more may have been queued for this conversation meanwhile
+
+        task.add_done_callback(done)
+        tasks.append(task)
+    return tasks
+
+
+async def run_once(app: web.Application) -> int:
+    """Send every message that is due now and wait for the outcome. Returns how many tasks ran."""
+    tasks = _dispatch(app)
+    if tasks:
+        await asyncio.gather(*tasks)
+    return len(tasks)
+
+
+def _seconds_until(ts: str | None) -> float:
+    if ts is None:
+        return IDLE_POLL
+    delta = (datetime.fromisoformat(ts) - datetime.fromisoformat(store.now())).total_seconds()
+    return max(0.0, min(IDLE_POLL, delta))
+
+
+async def worker(app: web.Application) -> None:
+    """Deliver forever: wake on enqueue, or when the next retry is due."""
+    event: asyncio.Event = app["outbox_wake"]
+    while True:
+        event.clear()
+        try:
+            _dispatch(app)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("outbox pass failed")
+            await asyncio.sleep(1)
+        if event.is_set():
+            continue
+        try:
+            await asyncio.wait_for(event.wait(), _seconds_until(store.next_outbound_due_at(app["db"])))
+        except asyncio.TimeoutError:
+            pass
+
+
+async def start(app: web.Application) -> None:
+    """on_startup hook: resume `queued` messages left by a previous run, then keep sending."""
+    app["outbox_worker"].append(asyncio.create_task(worker(app), name="outbox"))
+
+
+async def stop(app: web.Application) -> None:
+    tasks = list(app["outbox_inflight"].values()) + app["outbox_worker"]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    app["outbox_worker"].clear()

@@ -1,0 +1,70 @@
+"""The bridge to Rasa: its REST channel for turns, its HTTP API for tracker reads and slot resets.
+
+One Rasa sender id per conversation (the conversation id); language and channel travel as
+metadata so actions answer in the conversation's language.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+
+TURN_TIMEOUT = 30.0
+HEALTH_TIMEOUT = 2.0
+
+
+class RasaError(Exception):
+    """Rasa did not answer usably (down, timeout, non-JSON). The turn can be retried later."""
+
+
+async def turn(session: aiohttp.ClientSession, rasa_url: str, sender: str, message: str,
+               language: str, channel: str) -> list[dict[str, Any]]:
+    """Send one customer message; return Rasa's list of bot messages."""
+    body = {"sender": sender, "message": message,
+            "metadata": {"language": language, "channel": channel}}
+    try:
+        async with session.post(f"{rasa_url.rstrip('/')}/webhooks/rest/webhook", json=body,
+                                timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT)) as resp:
+            if resp.status != 200:
+                raise RasaError(f"Rasa answered HTTP {resp.status}: {(await resp.text())[:200]}")
+            data = await resp.json(content_type=None)
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        raise RasaError(f"Rasa unreachable: {type(exc).__name__}: {exc}") from exc
+    if not isinstance(data, list):
+        raise RasaError(f"Rasa answered {type(data).__name__}, expected a list")
+    return data
+
+
+async def tracker(session: aiohttp.ClientSession, rasa_url: str, sender: str) -> dict:
+    """The conversation's tracker (slots the console shows)."""
+    async with session.get(f"{rasa_url.rstrip('/')}/conversations/{sender}/tracker",
+                           timeout=aiohttp.ClientTimeout(total=10)) as resp:
+        resp.raise_for_status()
+        return await resp.json(content_type=None)
+
+
+async def reset_handoff(session: aiohttp.ClientSession, rasa_url: str, sender: str) -> None:
+    """Hand back to the bot: clear `handoff`, zero the miss/failure counters."""
+    events = [
+        {"event": "slot", "name": "handoff", "value": None},
+        {"event": "slot", "name": "faq_misses", "value": 0},
+        {"event": "slot", "name": "failed_lookups", "value": 0},
+    ]
+    try:
+        async with session.post(f"{rasa_url.rstrip('/')}/conversations/{sender}/tracker/events",
+                                json=events, timeout=aiohttp.ClientTimeout(total=10)) as resp:
+            if resp.status >= 400:
+                raise RasaError(f"Rasa answered HTTP {resp.status}: {(await resp.text())[:200]}")
+    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        raise RasaError(f"Rasa unreachable: {exc}") from exc
+
+
+async def healthy(session: aiohttp.ClientSession, url: str, path: str) -> bool:
+    """True when `url + path` answers 200 quickly (Rasa: `/status`, actions: `/health`)."""
+    try:
+        async with session.get(f"{url.rstrip('/')}{path}",
+                               timeout=aiohttp.ClientTimeout(total=HEALTH_TIMEOUT)) as resp:
+            return resp.status == 200
+    except (aiohttp.ClientError, asyncio.TimeoutError, OSError):
+        return False

@@ -1,0 +1,332 @@
+/*
+ * Helpdesk web chat widget. Plain JS, no build step, no external requests except the gateway.
+ *
+ * Embed:
+ *   <script>
+ *     window.HelpdeskWidget = {
+ *       gatewayUrl: "https://chat.example.shop",  // default: where this script was loaded from
+ *       language: "nl",                            // "nl" | "fr" (default: <html lang>, then browser)
+ *       shopName: "My Shop",
+ *       colors: { primary: "#0f766e", onPrimary: "#ffffff", background: "#ffffff" },
+ *       open: false                                // open the panel on load
+ *     };
+ *   </script>
+ *   <script src="https://chat.example.shop/widget.js" async></script>
+ *
+ * The session token is kept in localStorage ("helpdesk.token") so a reload or a reconnect
+ * resumes the same conversation and its history. Everything lives in a shadow root, so the
+ * shop's CSS cannot break the widget and the widget's CSS cannot leak into the shop.
+ */
+(function () {
+  "use strict";
+  if (window.__helpdeskWidgetLoaded) return;
+  window.__helpdeskWidgetLoaded = true;
+
+  var cfg = window.HelpdeskWidget || {};
+  var script = document.currentScript;
+  var scriptOrigin = script && script.src ? new URL(script.src, location.href).origin : location.origin;
+  var gateway = (cfg.gatewayUrl || scriptOrigin).replace(/\/+$/, "");
+  var lang = (cfg.language || document.documentElement.lang || navigator.language || "nl").slice(0, 2).toLowerCase();
+  if (lang !== "fr") lang = "nl";
+  var colors = cfg.colors || {};
+  var primary = colors.primary || "#0f766e";
+  var onPrimary = colors.onPrimary || "#ffffff";
+  var background = colors.background || "#ffffff";
+  var shopName = cfg.shopName || "Shop";
+  var openOnLoad = cfg.open === true;
+  var TOKEN_KEY = "helpdesk.token";
+  var MAX_TEXT = 4000;
+
+  var T = {
+    nl: {
+      title: "Klantenservice", online: "We antwoorden meestal meteen",
+      pending: "Een medewerker neemt het zo over", agent: "Je praat met een medewerker",
+      closed: "Gesprek afgesloten", offline: "Verbinding maken…",
+      placeholder: "Typ je bericht…", send: "Versturen", open: "Chat openen", close: "Chat sluiten",
+      welcome: "Hallo! Stel je vraag over je bestelling, levering, retour of factuur.",
+      tooLong: "Je bericht is te lang (max. 4000 tekens).", you: "Jij", agentName: "Medewerker",
+      error: "Er ging iets mis. Probeer het opnieuw."
+    },
+    fr: {
+      title: "Service client", online: "Nous répondons généralement tout de suite",
+      pending: "Un conseiller va prendre le relais", agent: "Vous parlez avec un conseiller",
+      closed: "Conversation terminée", offline: "Connexion…",
+      placeholder: "Écrivez votre message…", send: "Envoyer", open: "Ouvrir le chat", close: "Fermer le chat",
+      welcome: "Bonjour ! Posez votre question sur votre commande, la livraison, un retour ou une facture.",
+      tooLong: "Votre message est trop long (4000 caractères max.).", you: "Vous", agentName: "Conseiller",
+      error: "Un problème est survenu. Réessayez."
+    }
+  }[lang];
+
+  var css = "" +
+    ":host{all:initial}" +
+    "*{box-sizing:border-box;font-family:system-ui,-apple-system,'Segoe UI',Roboto,'Helvetica Neue',Arial,sans-serif}" +
+    ".launcher{position:fixed;right:20px;bottom:20px;width:60px;height:60px;border-radius:50%;border:0;cursor:pointer;" +
+    "background:var(--p);color:var(--op);box-shadow:0 8px 24px rgba(15,23,42,.25);display:flex;align-items:center;justify-content:center;" +
+    "z-index:2147483000;transition:transform .15s ease}" +
+    ".launcher:hover{transform:scale(1.06)}.launcher svg{width:28px;height:28px}" +
+    ".badge{position:absolute;top:2px;right:2px;min-width:18px;height:18px;border-radius:9px;background:#ef4444;color:#fff;" +
+    "font-size:11px;font-weight:700;display:none;align-items:center;justify-content:center;padding:0 5px}" +
+    ".panel{position:fixed;right:20px;bottom:92px;width:370px;height:min(600px,calc(100vh - 120px));background:var(--bg);" +
+    "border-radius:16px;box-shadow:0 16px 48px rgba(15,23,42,.28);display:none;flex-direction:column;overflow:hidden;z-index:2147483001}" +
+    ".panel.open{display:flex;animation:pop .18s ease-out}" +
+    "@keyframes pop{from{opacity:0;transform:translateY(12px)}to{opacity:1;transform:none}}" +
+    ".head{background:var(--p);color:var(--op);padding:14px 16px;display:flex;align-items:center;gap:12px}" +
+    ".avatar{width:38px;height:38px;border-radius:50%;background:rgba(255,255,255,.2);display:flex;align-items:center;justify-content:center;font-weight:700;font-size:16px;flex:none}" +
+    ".who{flex:1;min-width:0}.shop{font-weight:700;font-size:16px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}" +
+    ".status{font-size:12.5px;opacity:.9;display:flex;align-items:center;gap:6px}" +
+    ".dot{width:8px;height:8px;border-radius:50%;background:#4ade80;flex:none}.dot.off{background:#fbbf24}" +
+    ".x{background:transparent;border:0;color:var(--op);cursor:pointer;width:34px;height:34px;border-radius:8px;display:flex;align-items:center;justify-content:center}" +
+    ".x:hover{background:rgba(255,255,255,.15)}.x svg{width:20px;height:20px}" +
+    ".log{flex:1;overflow-y:auto;padding:16px 14px;background:#f6f7f9;display:flex;flex-direction:column;gap:8px;scroll-behavior:smooth}" +
+    ".row{display:flex;flex-direction:column;max-width:85%}.row.me{align-self:flex-end;align-items:flex-end}.row.them{align-self:flex-start}" +
+    ".label{font-size:11px;color:#64748b;margin:0 4px 2px}" +
+    ".bubble{padding:9px 13px;border-radius:16px;font-size:14.5px;line-height:1.42;white-space:pre-wrap;word-wrap:break-word;overflow-wrap:anywhere}" +
+    ".them .bubble{background:#fff;color:#0f172a;border:1px solid #e5e7eb;border-bottom-left-radius:4px}" +
+    ".me .bubble{background:var(--p);color:var(--op);border-bottom-right-radius:4px}" +
+    ".agent .bubble{border-left:3px solid var(--p)}" +
+    ".bubble a{color:inherit}" +
+    ".chips{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}" +
+    ".chip{border:1.5px solid var(--p);color:var(--p);background:#fff;border-radius:999px;padding:6px 12px;font-size:13.5px;cursor:pointer;font-weight:600}" +
+    ".chip:hover{background:var(--p);color:var(--op)}.chip:disabled{opacity:.45;cursor:default;background:#fff;color:var(--p)}" +
+    ".notice{align-self:center;font-size:12px;color:#475569;background:#e2e8f0;border-radius:999px;padding:4px 12px;text-align:center}" +
+    ".notice.err{background:#fee2e2;color:#991b1b}" +
+    ".typing{align-self:flex-start;background:#fff;border:1px solid #e5e7eb;border-radius:16px;border-bottom-left-radius:4px;padding:12px 14px;display:none;gap:4px}" +
+    ".typing.on{display:flex}.typing i{width:7px;height:7px;border-radius:50%;background:#94a3b8;animation:b 1.2s infinite}" +
+    ".typing i:nth-child(2){animation-delay:.15s}.typing i:nth-child(3){animation-delay:.3s}" +
+    "@keyframes b{0%,60%,100%{transform:none;opacity:.5}30%{transform:translateY(-4px);opacity:1}}" +
+    ".bar{display:flex;align-items:flex-end;gap:8px;padding:10px 12px;border-top:1px solid #e5e7eb;background:var(--bg)}" +
+    "textarea{flex:1;resize:none;border:1px solid #cbd5e1;border-radius:20px;padding:10px 14px;font-size:15px;line-height:1.35;max-height:120px;min-height:42px;outline:none;color:#0f172a;background:#fff}" +
+    "textarea:focus{border-color:var(--p);box-shadow:0 0 0 3px color-mix(in srgb,var(--p) 18%,transparent)}" +
+    ".send{width:42px;height:42px;border-radius:50%;border:0;background:var(--p);color:var(--op);cursor:pointer;flex:none;display:flex;align-items:center;justify-content:center}" +
+    ".send:disabled{opacity:.4;cursor:default}.send svg{width:20px;height:20px}" +
+    ".foot{font-size:10.5px;color:#94a3b8;text-align:center;padding:0 0 6px;background:var(--bg)}" +
+    "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100%;max-height:none;border-radius:0}" +
+    ".panel.open~.launcher{display:none}}";
+
+  var ICON_CHAT = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/></svg>';
+  var ICON_CLOSE = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round"><path d="M6 6l12 12M18 6L6 18"/></svg>';
+  var ICON_SEND = '<svg viewBox="0 0 24 24" fill="currentColor"><path d="M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z"/></svg>';
+
+  var host = document.createElement("div");
+  host.id = "helpdesk-widget";
+  var root = host.attachShadow({ mode: "open" });
+  root.innerHTML =
+    "<style>" + css + "</style>" +
+    '<div class="panel" role="dialog" aria-label="' + T.title + '">' +
+    '  <div class="head"><div class="avatar"></div><div class="who"><div class="shop"></div>' +
+    '  <div class="status"><span class="dot off"></span><span class="stext"></span></div></div>' +
+    '  <button class="x" type="button" aria-label="' + T.close + '">' + ICON_CLOSE + "</button></div>" +
+    '  <div class="log" aria-live="polite"><div class="typing" aria-hidden="true"><i></i><i></i><i></i></div></div>' +
+    '  <form class="bar"><textarea rows="1" maxlength="' + MAX_TEXT + '" placeholder="' + T.placeholder + '" aria-label="' + T.placeholder + '"></textarea>' +
+    '  <button class="send" type="submit" aria-label="' + T.send + '" disabled>' + ICON_SEND + "</button></form>" +
+    '  <div class="foot">' + T.title + "</div>" +
+    "</div>" +
+    '<button class="launcher" type="button" aria-label="' + T.open + '">' + ICON_CHAT + '<span class="badge"></span></button>';
+  host.style.setProperty("--p", primary);
+  host.style.setProperty("--op", onPrimary);
+  host.style.setProperty("--bg", background);
+
+  var $ = function (sel) { return root.querySelector(sel); };
+  var panel = $(".panel"), launcher = $(".launcher"), log = $(".log"), typing = $(".typing");
+  var input = $("textarea"), sendBtn = $(".send"), form = $(".bar"), badge = $(".badge");
+  var dot = $(".dot"), stext = $(".stext");
+  $(".shop").textContent = shopName;
+  $(".avatar").textContent = shopName.trim().charAt(0).toUpperCase() || "?";
+
+  var ws = null, connected = false, state = "bot", retry = 0, unread = 0;
+  var outbox = [];           // customer frames not yet acknowledged: resent on reconnect
+  var seen = {};             // message ids already shown (history + live may overlap)
+  var welcomeShown = false;
+
+  function storageGet() { try { return localStorage.getItem(TOKEN_KEY); } catch (e) { return null; } }
+  function storageSet(v) { try { v ? localStorage.setItem(TOKEN_KEY, v) : localStorage.removeItem(TOKEN_KEY); } catch (e) {} }
+
+  function setStatus() {
+    dot.classList.toggle("off", !connected || state === "pending");
+    stext.textContent = !connected ? T.offline : state === "pending" ? T.pending
+      : state === "agent" ? T.agent : state === "closed" ? T.closed : T.online;
+  }
+
+  function scroll() { log.scrollTop = log.scrollHeight; }
+
+  function linkify(el, text) {
+    var re = /(https?:\/\/[^\s<>"')]+)/g, last = 0, m;
+    while ((m = re.exec(text))) {
+      el.appendChild(document.createTextNode(text.slice(last, m.index)));
+      var a = document.createElement("a");
+      a.href = m[1]; a.textContent = m[1]; a.target = "_blank"; a.rel = "noopener noreferrer";
+      el.appendChild(a);
+      last = m.index + m[1].length;
+    }
+    el.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function disableOldChips() {
+    var chips = log.querySelectorAll(".chip");
+    for (var i = 0; i < chips.length; i++) chips[i].disabled = true;
+  }
+
+  function addMessage(from, text, buttons, id) {
+    if (id != null) { if (seen[id]) return; seen[id] = true; }
+    var row = document.createElement("div");
+    row.className = "row " + (from === "customer" ? "me" : "them" + (from === "agent" ? " agent" : ""));
+    row.setAttribute("data-from", from);
+    if (from === "agent") {
+      var label = document.createElement("div");
+      label.className = "label"; label.textContent = T.agentName;
+      row.appendChild(label);
+    }
+    var bubble = document.createElement("div");
+    bubble.className = "bubble";
+    linkify(bubble, text || "");
+    row.appendChild(bubble);
+    if (from !== "customer") disableOldChips();
+    if (buttons && buttons.length) {
+      var chips = document.createElement("div");
+      chips.className = "chips";
+      buttons.forEach(function (b) {
+        var chip = document.createElement("button");
+        chip.type = "button"; chip.className = "chip"; chip.textContent = b.title;
+        chip.addEventListener("click", function () {
+          if (chip.disabled) return;
+          disableOldChips();
+          addMessage("customer", b.title);
+          send({ type: "button", payload: b.payload });
+        });
+        chips.appendChild(chip);
+      });
+      row.appendChild(chips);
+    }
+    log.insertBefore(row, typing);
+    if (from !== "customer" && !panel.classList.contains("open")) {
+      unread += 1; badge.textContent = String(unread); badge.style.display = "flex";
+    }
+    scroll();
+  }
+
+  function notice(text, isError) {
+    var n = document.createElement("div");
+    n.className = "notice" + (isError ? " err" : "");
+    n.textContent = text;
+    log.insertBefore(n, typing);
+    scroll();
+    if (isError) setTimeout(function () { n.remove(); }, 6000);
+  }
+
+  function showWelcome() {
+    if (welcomeShown) return;
+    welcomeShown = true;
+    var row = document.createElement("div");
+    row.className = "row them welcome";
+    var bubble = document.createElement("div");
+    bubble.className = "bubble"; bubble.textContent = T.welcome;
+    row.appendChild(bubble);
+    log.insertBefore(row, typing);
+  }
+
+  function clientId() { return "c" + Date.now().toString(36) + Math.random().toString(36).slice(2, 8); }
+
+  // Every customer frame stays in `outbox` until the server acks it (stored), and is resent
+  // after a reconnect; the server stores a resent id only once.
+  function send(frame) {
+    frame.id = frame.id || clientId();
+    outbox.push(frame);
+    if (connected && ws && ws.readyState === 1) ws.send(JSON.stringify(frame));
+  }
+
+  function connect() {
+    var token = storageGet();
+    var url = gateway.replace(/^http/, "ws") + "/ws/chat?lang=" + lang + (token ? "&token=" + encodeURIComponent(token) : "");
+    var refused = false;
+    ws = new WebSocket(url);
+    ws.onmessage = function (ev) {
+      var f;
+      try { f = JSON.parse(ev.data); } catch (e) { return; }
+      if (f.type === "session") {
+        storageSet(f.token);
+        connected = true; retry = 0; setStatus();
+        outbox.forEach(function (fr) { ws.send(JSON.stringify(fr)); });
+      } else if (f.type === "history") {
+        var rows = log.querySelectorAll(".row:not(.welcome)");
+        if (!f.messages.length) showWelcome();
+        if (rows.length === 0) f.messages.forEach(function (m) { addMessage(m.from, m.text, m.buttons, m.id); });
+        else f.messages.forEach(function (m) { if (m.from !== "customer") addMessage(m.from, m.text, m.buttons, m.id); });
+        if (f.messages.length) disableOldChips(), enableLastChips();
+      } else if (f.type === "message") {
+        typing.classList.remove("on");
+        addMessage(f.from, f.text, f.buttons, f.id);
+      } else if (f.type === "typing") {
+        typing.classList.toggle("on", !!f.on); scroll();
+      } else if (f.type === "state") {
+        state = f.state; setStatus();
+      } else if (f.type === "ack") {
+        outbox = outbox.filter(function (fr) { return fr.id !== f.id; });
+      } else if (f.type === "error") {
+        if (f.id) outbox = outbox.filter(function (fr) { return fr.id !== f.id; });  // refused: not retried
+        if (f.code === "invalid_token") { refused = true; storageSet(null); }
+        else notice(f.code === "too_long" ? T.tooLong : (f.message || T.error), true);
+      }
+    };
+    ws.onclose = function () {
+      connected = false; setStatus();
+      typing.classList.remove("on");
+      var wait = refused ? 0 : Math.min(15000, 500 * Math.pow(2, retry++));
+      setTimeout(connect, wait);
+    };
+  }
+
+  function enableLastChips() {
+    var rows = log.querySelectorAll(".row.them");
+    var last = rows[rows.length - 1];
+    if (!last) return;
+    var chips = last.querySelectorAll(".chip");
+    for (var i = 0; i < chips.length; i++) chips[i].disabled = false;
+  }
+
+  function submit() {
+    var text = input.value.trim();
+    if (!text) return;
+    if (text.length > MAX_TEXT) { notice(T.tooLong, true); return; }
+    disableOldChips();
+    addMessage("customer", text);
+    send({ type: "message", text: text });
+    input.value = ""; autosize(); sendBtn.disabled = true;
+    input.focus();
+  }
+
+  function autosize() {
+    input.style.height = "auto";
+    input.style.height = Math.min(120, input.scrollHeight) + "px";
+  }
+
+  function openPanel(open) {
+    panel.classList.toggle("open", open);
+    launcher.setAttribute("aria-expanded", String(open));
+    if (open) {
+      unread = 0; badge.style.display = "none";
+      scroll();
+      setTimeout(function () { input.focus(); }, 50);
+    }
+  }
+
+  launcher.addEventListener("click", function () { openPanel(!panel.classList.contains("open")); });
+  $(".x").addEventListener("click", function () { openPanel(false); });
+  form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });
+  input.addEventListener("input", function () { sendBtn.disabled = !input.value.trim(); autosize(); });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
+  });
+
+  function mount() {
+    document.body.appendChild(host);
+    setStatus();
+    connect();
+    if (openOnLoad) openPanel(true);
+  }
+  window.HelpdeskWidget = Object.assign(cfg, {
+    open: function () { openPanel(true); },
+    close: function () { openPanel(false); }
+  });
+  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+})();

@@ -1,0 +1,468 @@
+"""Conversation store: the only module that writes SQL for contacts, conversations, messages, events.
+
+Everything the gateway promises about durability rests here: an inbound message is committed
+before `flow.receive` returns (so adapters may acknowledge), and an outbound message is committed
+as `queued` before any channel sees it. The connection runs in autocommit mode with WAL, so every
+write below is durable against a killed process the moment the call returns.
+
+All timestamps are ISO-8601 UTC text; `buttons`/`media`/`data` are JSON text.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import sqlite_utils
+
+STATES = ("bot", "pending", "agent", "closed")
+DIRECTIONS = ("in", "out")
+AUTHORS = ("customer", "bot", "agent", "system")
+STATUSES = ("received", "queued", "sent", "delivered", "read", "failed")
+
+# Delivery statuses only move forward (a late "sent" callback must not undo "read").
+_STATUS_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4, "received": 0}
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS contacts (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    name TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (channel, identity)
+);
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contacts(id),
+    channel TEXT NOT NULL,
+    language TEXT,
+    state TEXT NOT NULL DEFAULT 'bot' CHECK (state IN ('bot','pending','agent','closed')),
+    assigned_agent_id INTEGER,
+    handoff_reason TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    last_customer_message_at TEXT,
+    pending_since TEXT,
+    thread_key TEXT,
+    token_hash TEXT
+);
+CREATE INDEX IF NOT EXISTS conversations_contact ON conversations(contact_id, created_at);
+CREATE INDEX IF NOT EXISTS conversations_state ON conversations(state, updated_at);
+CREATE INDEX IF NOT EXISTS conversations_thread ON conversations(channel, thread_key);
+CREATE INDEX IF NOT EXISTS conversations_token ON conversations(token_hash);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    direction TEXT NOT NULL CHECK (direction IN ('in','out')),
+    author TEXT NOT NULL CHECK (author IN ('customer','bot','agent','system')),
+    agent_id INTEGER,
+    text TEXT,
+    buttons TEXT,
+    media TEXT,
+    internal INTEGER NOT NULL DEFAULT 0,
+    channel_message_id TEXT,
+    status TEXT NOT NULL CHECK (status IN ('received','queued','sent','delivered','read','failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_conversation ON messages(conversation_id, id);
+CREATE INDEX IF NOT EXISTS messages_channel_id ON messages(channel_message_id);
+CREATE INDEX IF NOT EXISTS messages_status ON messages(status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    conversation_id TEXT,
+    type TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    data TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_conversation ON events(conversation_id, id);
+CREATE TABLE IF NOT EXISTS agents (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    name TEXT,
+    password_hash TEXT,
+    role TEXT NOT NULL DEFAULT 'agent' CHECK (role IN ('agent','admin')),
+    created_at TEXT NOT NULL
+);
+"""
+
+
+class StoreError(ValueError):
+    """Bad input to the store (unknown conversation, invalid state...): nothing was written."""
+
+
+def now() -> str:
+    """Current UTC time as ISO-8601 text (sortable, so SQL can compare timestamps as strings)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def later(seconds: float) -> str:
+    """A UTC timestamp `seconds` from now (for retry schedules)."""
+    return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
+
+
+def open_db(path: str | Path) -> sqlite_utils.Database:
+    """Open (and create if needed) the conversations database at `path`.
+
+    WAL + synchronous=NORMAL: a committed write survives a killed process, and readers (the
+    console, tests) never block the gateway's writer.
+    """
+    if str(path) != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    db = sqlite_utils.Database(str(path))
+    db.conn.isolation_level = None  # autocommit: every statement is durable when it returns
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")
+    db.execute("PRAGMA busy_timeout=5000")
+    db.execute("PRAGMA foreign_keys=ON")
+    db.conn.executescript(SCHEMA)
+    return db
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[None]:
+    """Group several writes so they land together or not at all."""
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        db.conn.execute("ROLLBACK")
+        raise
+    db.conn.execute("COMMIT")
+
+
+def _rows(db: sqlite_utils.Database, sql: str, params: tuple | dict = ()) -> list[dict]:
+    cursor = db.execute(sql, params)
+    cols = [c[0] for c in cursor.description]
+    return [dict(zip(cols, row)) for row in cursor.fetchall()]
+
+
+def _row(db: sqlite_utils.Database, sql: str, params: tuple | dict = ()) -> dict | None:
+    rows = _rows(db, sql, params)
+    return rows[0] if rows else None
+
+
+# ---------------------------------------------------------------- contacts
+
+
+def get_or_create_contact(db: sqlite_utils.Database, channel: str, identity: str,
+                          name: str | None = None) -> dict:
+    """The contact for one channel identity (phone number, email address, web token hash)."""
+    if not channel or not identity:
+        raise StoreError("contact needs a channel and an identity")
+    db.execute(
+        "INSERT OR IGNORE INTO contacts (channel, identity, name, created_at) VALUES (?,?,?,?)",
+        (channel, identity, name, now()),
+    )
+    contact = _row(db, "SELECT * FROM contacts WHERE channel=? AND identity=?", (channel, identity))
+    if name and not contact["name"]:
+        db.execute("UPDATE contacts SET name=? WHERE id=?", (name, contact["id"]))
+        contact["name"] = name
+    return contact
+
+
+def get_contact(db: sqlite_utils.Database, contact_id: int) -> dict | None:
+    return _row(db, "SELECT * FROM contacts WHERE id=?", (contact_id,))
+
+
+# ---------------------------------------------------------------- conversations
+
+
+def new_conversation_id() -> str:
+    """Conversation ids double as Rasa sender ids: unguessable, URL-safe, no personal data."""
+    return uuid.uuid4().hex
+
+
+def create_conversation(db: sqlite_utils.Database, contact_id: int, channel: str, *,
+                        language: str | None = None, thread_key: str | None = None,
+                        token_hash: str | None = None) -> dict:
+    """A fresh conversation in state `bot`."""
+    if language is not None and language not in ("nl", "fr"):
+        raise StoreError(f"language must be 'nl' or 'fr', got {language!r}")
+    ts = now()
+    conv_id = new_conversation_id()
+    db.execute(
+        "INSERT INTO conversations (id, contact_id, channel, language, state, created_at, updated_at,"
+        " thread_key, token_hash) VALUES (?,?,?,?,'bot',?,?,?,?)",
+        (conv_id, contact_id, channel, language, ts, ts, thread_key, token_hash),
+    )
+    add_event(db, conv_id, "created", "system", {"channel": channel})
+    return get_conversation(db, conv_id)
+
+
+def get_conversation(db: sqlite_utils.Database, conversation_id: str) -> dict | None:
+    return _row(db, "SELECT * FROM conversations WHERE id=?", (conversation_id,))
+
+
+def require_conversation(db: sqlite_utils.Database, conversation_id: str) -> dict:
+    conv = get_conversation(db, conversation_id)
+    if conv is None:
+        raise StoreError(f"no conversation {conversation_id!r}")
+    return conv
+
+
+def open_conversation_for_contact(db: sqlite_utils.Database, contact_id: int) -> dict | None:
+    """The contact's newest conversation that is not closed (WhatsApp/web reuse it)."""
+    return _row(
+        db,
+        "SELECT * FROM conversations WHERE contact_id=? AND state != 'closed'"
+        " ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        (contact_id,),
+    )
+
+
+def latest_conversation_for_contact(db: sqlite_utils.Database, contact_id: int) -> dict | None:
+    return _row(
+        db,
+        "SELECT * FROM conversations WHERE contact_id=? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        (contact_id,),
+    )
+
+
+def conversation_by_thread(db: sqlite_utils.Database, channel: str, thread_key: str) -> dict | None:
+    """The newest conversation of an email thread (any state)."""
+    return _row(
+        db,
+        "SELECT * FROM conversations WHERE channel=? AND thread_key=?"
+        " ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        (channel, thread_key),
+    )
+
+
+def conversation_by_token_hash(db: sqlite_utils.Database, token_hash: str) -> dict | None:
+    """The newest conversation holding this web-chat token hash."""
+    return _row(
+        db,
+        "SELECT * FROM conversations WHERE token_hash=? ORDER BY created_at DESC, rowid DESC LIMIT 1",
+        (token_hash,),
+    )
+
+
+_CONVERSATION_FIELDS = {"language", "state", "assigned_agent_id", "handoff_reason",
+                        "last_customer_message_at", "pending_since", "thread_key", "token_hash"}
+
+
+def update_conversation(db: sqlite_utils.Database, conversation_id: str, **fields: Any) -> dict:
+    """Change some columns of a conversation; bumps `updated_at`. Returns the new row."""
+    unknown = set(fields) - _CONVERSATION_FIELDS
+    if unknown:
+        raise StoreError(f"unknown conversation fields: {sorted(unknown)}")
+    if "state" in fields and fields["state"] not in STATES:
+        raise StoreError(f"state must be one of {STATES}, got {fields['state']!r}")
+    if fields.get("language") not in (None, "nl", "fr"):
+        raise StoreError(f"language must be 'nl' or 'fr', got {fields['language']!r}")
+    require_conversation(db, conversation_id)
+    fields["updated_at"] = now()
+    assignments = ", ".join(f"{k}=?" for k in fields)
+    db.execute(f"UPDATE conversations SET {assignments} WHERE id=?", (*fields.values(), conversation_id))
+    return get_conversation(db, conversation_id)
+
+
+def transition(db: sqlite_utils.Database, conversation_id: str, from_states: tuple[str, ...],
+               **fields: Any) -> dict | None:
+    """Compare-and-set: change columns only if the state is still one of `from_states`.
+
+    One UPDATE ... WHERE state IN (...), so two agents taking the same conversation can't both
+    win, whatever process they run in. Returns the new row, or None when the state had moved on.
+    (Added by the agent-console work.)
+    """
+    unknown = set(fields) - _CONVERSATION_FIELDS
+    if unknown:
+        raise StoreError(f"unknown conversation fields: {sorted(unknown)}")
+    if "state" in fields and fields["state"] not in STATES:
+        raise StoreError(f"state must be one of {STATES}, got {fields['state']!r}")
+    fields["updated_at"] = now()
+    assignments = ", ".join(f"{k}=?" for k in fields)
+    marks = ",".join("?" for _ in from_states)
+    cursor = db.execute(f"UPDATE conversations SET {assignments} WHERE id=? AND state IN ({marks})",
+                        (*fields.values(), conversation_id, *from_states))
+    return get_conversation(db, conversation_id) if cursor.rowcount == 1 else None
+
+
+def list_conversations(db: sqlite_utils.Database, state: str | None = None, limit: int = 200) -> list[dict]:
+    if state is None:
+        return _rows(db, "SELECT * FROM conversations ORDER BY updated_at DESC LIMIT ?", (limit,))
+    return _rows(db, "SELECT * FROM conversations WHERE state=? ORDER BY updated_at DESC LIMIT ?",
+                 (state, limit))
+
+
+# ---------------------------------------------------------------- messages
+
+
+def _decode_message(row: dict | None) -> dict | None:
+    if row is None:
+        return None
+    for key in ("buttons", "media"):
+        row[key] = json.loads(row[key]) if row.get(key) else None
+    row["internal"] = bool(row["internal"])
+    return row
+
+
+def add_message(db: sqlite_utils.Database, conversation_id: str, *, direction: str, author: str,
+                text: str | None, status: str, buttons: list[dict] | None = None,
+                media: list | None = None, internal: bool = False,
+                channel_message_id: str | None = None, agent_id: int | None = None) -> dict:
+    """Store one message and return its row. Inbound: `received`; outbound: `queued`."""
+    if direction not in DIRECTIONS:
+        raise StoreError(f"direction must be one of {DIRECTIONS}")
+    if author not in AUTHORS:
+        raise StoreError(f"author must be one of {AUTHORS}")
+    if status not in STATUSES:
+        raise StoreError(f"status must be one of {STATUSES}")
+    require_conversation(db, conversation_id)
+    ts = now()
+    cursor = db.execute(
+        "INSERT INTO messages (conversation_id, direction, author, agent_id, text, buttons, media,"
+        " internal, channel_message_id, status, attempts, next_attempt_at, created_at)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?)",
+        (conversation_id, direction, author, agent_id, text,
+         json.dumps(buttons, ensure_ascii=False) if buttons else None,
+         json.dumps(media, ensure_ascii=False) if media else None,
+         1 if internal else 0, channel_message_id, status,
+         ts if status == "queued" else None, ts),
+    )
+    return get_message(db, cursor.lastrowid)
+
+
+def get_message(db: sqlite_utils.Database, message_id: int) -> dict | None:
+    return _decode_message(_row(db, "SELECT * FROM messages WHERE id=?", (message_id,)))
+
+
+def find_inbound(db: sqlite_utils.Database, channel: str, channel_message_id: str) -> dict | None:
+    """An inbound message already stored under this channel's message id (webhook redelivery)."""
+    return _decode_message(_row(
+        db,
+        "SELECT m.* FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+        " WHERE m.channel_message_id=? AND m.direction='in' AND c.channel=? LIMIT 1",
+        (channel_message_id, channel),
+    ))
+
+
+def list_messages(db: sqlite_utils.Database, conversation_id: str, *, include_internal: bool = False,
+                  limit: int = 500) -> list[dict]:
+    """A conversation's messages, oldest first (the newest `limit`)."""
+    where = "" if include_internal else " AND internal=0"
+    rows = _rows(
+        db,
+        f"SELECT * FROM (SELECT * FROM messages WHERE conversation_id=?{where}"
+        " ORDER BY id DESC LIMIT ?) ORDER BY id",
+        (conversation_id, limit),
+    )
+    return [_decode_message(r) for r in rows]
+
+
+def mark_inbound_routed(db: sqlite_utils.Database, message_id: int) -> None:
+    """An inbound message reached the bot (or the console queue): `received` -> `delivered`.
+
+    Inbound messages still `received` after a restart were never routed and get routed again.
+    """
+    db.execute("UPDATE messages SET status='delivered' WHERE id=? AND direction='in'", (message_id,))
+
+
+def unrouted_inbound(db: sqlite_utils.Database, since: str) -> list[dict]:
+    """Inbound messages stored but never routed (the gateway died in between), oldest first."""
+    return [_decode_message(r) for r in _rows(
+        db,
+        "SELECT * FROM messages WHERE direction='in' AND status='received' AND created_at >= ?"
+        " ORDER BY id",
+        (since,),
+    )]
+
+
+def due_outbound(db: sqlite_utils.Database, limit: int = 200) -> list[dict]:
+    """Queued outbound messages, oldest first (the outbox decides which are due)."""
+    return [_decode_message(r) for r in _rows(
+        db,
+        "SELECT * FROM messages WHERE direction='out' AND status='queued' AND internal=0"
+        " ORDER BY id LIMIT ?",
+        (limit,),
+    )]
+
+
+def next_outbound_due_at(db: sqlite_utils.Database) -> str | None:
+    row = _row(db, "SELECT MIN(next_attempt_at) AS t FROM messages"
+                   " WHERE direction='out' AND status='queued' AND internal=0")
+    return row["t"] if row else None
+
+
+def mark_attempt(db: sqlite_utils.Database, message_id: int) -> None:
+    """Count an attempt BEFORE sending, so a crash mid-send is visible afterwards."""
+    db.execute("UPDATE messages SET attempts = attempts + 1 WHERE id=?", (message_id,))
+
+
+def mark_sent(db: sqlite_utils.Database, message_id: int, channel_message_id: str | None) -> None:
+    db.execute(
+        "UPDATE messages SET status='sent', channel_message_id=COALESCE(?, channel_message_id),"
+        " sent_at=?, error=NULL, next_attempt_at=NULL WHERE id=? AND status='queued'",
+        (channel_message_id, now(), message_id),
+    )
+
+
+def mark_retry(db: sqlite_utils.Database, message_id: int, error: str, next_attempt_at: str) -> None:
+    db.execute("UPDATE messages SET error=?, next_attempt_at=? WHERE id=?",
+               (error[:1000], next_attempt_at, message_id))
+
+
+def mark_failed(db: sqlite_utils.Database, message_id: int, error: str) -> None:
+    db.execute("UPDATE messages SET status='failed', error=?, next_attempt_at=NULL WHERE id=?",
+               (error[:1000], message_id))
+
+
+def set_delivery_status(db: sqlite_utils.Database, channel_message_id: str, status: str) -> dict | None:
+    """A channel's status callback (Twilio `delivered`/`read`/`failed`...). Never moves backwards.
+
+    Returns the updated outbound message, or None when the id is unknown.
+    """
+    if status not in STATUSES:
+        raise StoreError(f"status must be one of {STATUSES}, got {status!r}")
+    row = _decode_message(_row(db, "SELECT * FROM messages WHERE channel_message_id=? AND direction='out'"
+                                   " ORDER BY id DESC LIMIT 1", (channel_message_id,)))
+    if row is None:
+        return None
+    if _STATUS_RANK.get(status, 0) > _STATUS_RANK.get(row["status"], 0):
+        db.execute("UPDATE messages SET status=? WHERE id=?", (status, row["id"]))
+        row["status"] = status
+    return row
+
+
+# ---------------------------------------------------------------- events
+
+
+def add_event(db: sqlite_utils.Database, conversation_id: str | None, type: str, actor: str,
+              data: dict | None = None) -> int:
+    """Append to the audit trail (state changes, handoffs, errors worth a look)."""
+    cursor = db.execute(
+        "INSERT INTO events (conversation_id, type, actor, data, created_at) VALUES (?,?,?,?,?)",
+        (conversation_id, type, actor, json.dumps(data, ensure_ascii=False) if data else None, now()),
+    )
+    return cursor.lastrowid
+
+
+def list_events(db: sqlite_utils.Database, conversation_id: str) -> list[dict]:
+    rows = _rows(db, "SELECT * FROM events WHERE conversation_id=? ORDER BY id", (conversation_id,))
+    for r in rows:
+        r["data"] = json.loads(r["data"]) if r["data"] else None
+    return rows
+
+
+# ---------------------------------------------------------------- web-chat tokens
+
+
+def new_token() -> tuple[str, str]:
+    """A web-chat session token and the hash we keep (a leaked database reveals no usable token)."""
+    token = secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()

@@ -1,0 +1,248 @@
+"""WhatsApp through Twilio: a thin adapter between Twilio's wire format and the conversation flow.
+
+Inbound: `POST /webhooks/whatsapp` (form-encoded, signed with X-Twilio-Signature). The signature
+is checked against the public URL before anything is read into the store; the message is stored
+by `flow.receive` (deduplicated on MessageSid) and acknowledged with empty TwiML at once, while
+bot routing continues in the background (Twilio gives up on slow webhooks).
+Outbound: the outbox calls `send`, which runs the blocking `twilio` client in a thread.
+Status callbacks: `POST /webhooks/whatsapp/status` moves the delivery status forward.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from connectors import bus, flow, outbox, store
+from connectors.twilio_send import TwilioSendError, TwilioSettings, make_client, send_parts
+from connectors.twilio_wire import (
+    EMPTY_TWIML,
+    WebhookError,
+    parse_inbound,
+    parse_status,
+    pick_button,
+    public_url,
+    render_buttons,
+    signature_ok,
+    split_text,
+)
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "whatsapp"
+WEBHOOK_PATH = "/webhooks/whatsapp"
+STATUS_PATH = "/webhooks/whatsapp/status"
+REQUIRED = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM")
+# Country codes whose customers we greet in French before they wrote any text (media-only first message).
+_FRENCH_PREFIXES = ("+33", "+377", "+262", "+594", "+596", "+590")
+_DUTCH_PREFIXES = ("+31",)
+
+
+def setting(app: web.Application, name: str, default: str | None = None) -> str | None:
+    """App settings (tests and `create_app` overrides) first, then the environment / `.env`."""
+    value = app["settings"].get(name) if "settings" in app else None
+    if value in (None, ""):
+        from helpdesk import settings
+
+        value = settings.get(name, default)
+    return value if value not in (None, "") else default
+
+
+def _flag(value: str | None) -> bool:
+    return str(value or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def setup(app: web.Application) -> None:
+    """Mount the webhooks and register the sender; with settings missing, log once and stay off.
+
+    The webhook routes are mounted even when off, so Twilio gets a clear 503 instead of a 404.
+    """
+    missing = [name for name in REQUIRED if not setting(app, name)]
+    app.router.add_post(WEBHOOK_PATH, webhook)
+    app.router.add_post(STATUS_PATH, status_callback)
+    if missing:
+        reason = f"missing settings: {', '.join(missing)}"
+        log.info("channel whatsapp off: %s", reason)
+        app["channel_status"][CHANNEL] = reason
+        app["whatsapp"] = None
+        return
+    sender = setting(app, "TWILIO_WHATSAPP_FROM")
+    if not sender.startswith("whatsapp:"):
+        sender = f"whatsapp:{sender}"
+    base = setting(app, "PUBLIC_URL")
+    callback = None
+    if base and setting(app, "TWILIO_STATUS_CALLBACK", "1") not in ("0", "false", "no", "off"):
+        callback = base.rstrip("/") + STATUS_PATH
+    cfg = TwilioSettings(
+        account_sid=setting(app, "TWILIO_ACCOUNT_SID"),
+        auth_token=setting(app, "TWILIO_AUTH_TOKEN"),
+        whatsapp_from=sender,
+        api_base_url=setting(app, "TWILIO_API_BASE_URL"),
+        status_callback=callback,
+    )
+    app["whatsapp"] = {
+        "cfg": cfg,
+        "client": make_client(cfg),
+        "public_url": base,
+        "trust_proxy": _flag(setting(app, "TRUST_PROXY_HEADERS")),
+        "partial": {},  # message id -> SIDs of the parts already sent (a retry skips them)
+        "stats": {"received": 0, "rejected": 0, "sent": 0, "send_errors": 0, "last_error": None},
+    }
+    outbox.register_sender(app, CHANNEL, send)
+    log.info("channel whatsapp on: from %s via %s", sender, cfg.api_base_url or "api.twilio.com")
+
+
+def health(app: web.Application) -> dict[str, Any]:
+    """Counters for /healthz (the core's channel report says on/off; this adds the details)."""
+    state = app.get("whatsapp")
+    if not state:
+        return {"on": False, "reason": app["channel_status"].get(CHANNEL, "not configured")}
+    return {"on": True, **state["stats"]}
+
+
+def _text(status: int, message: str) -> web.Response:
+    return web.Response(status=status, text=message + "\n", content_type="text/plain")
+
+
+async def _signed_form(request: web.Request) -> tuple[dict[str, str] | None, web.Response | None]:
+    """The webhook's form if Twilio signed it, else the error response to send (403/400/503)."""
+    state = request.app.get("whatsapp")
+    if not state:
+        return None, _text(503, "whatsapp channel is not configured")
+    try:
+        form = await request.post()
+    except web.HTTPException:  # 413: larger than the app's client_max_size
+        state["stats"]["rejected"] += 1
+        raise
+    except Exception as exc:  # undecodable body, wrong encoding
+        state["stats"]["rejected"] += 1
+        return None, _text(400, f"unreadable form body: {type(exc).__name__}")
+    params = {k: v for k, v in form.items() if isinstance(v, str)}
+    url = public_url(
+        state["public_url"], request.path_qs, request.headers,
+        f"{request.scheme}://{request.host}", state["trust_proxy"],
+    )
+    if not signature_ok(state["cfg"].auth_token, url, params, request.headers.get("X-Twilio-Signature")):
+        state["stats"]["rejected"] += 1
+        log.warning("whatsapp webhook with a missing or invalid signature for %s refused", url)
+        return None, _text(403, "invalid or missing X-Twilio-Signature")
+    return params, None
+
+
+def _language_hint(identity: str) -> str | None:
+    """A first guess for a new conversation's language from the phone number's country code."""
+    if identity.startswith(_FRENCH_PREFIXES):
+        return "fr"
+    if identity.startswith(_DUTCH_PREFIXES):
+        return "nl"
+    return None  # Belgium (+32) speaks both: let the text decide
+
+
+def _last_buttons(app: web.Application, identity: str) -> list[dict] | None:
+    """Buttons of the bot's last message, if it is the newest message of the open conversation."""
+    db = app["db"]
+    contact = store.get_or_create_contact(db, CHANNEL, identity)
+    conv = store.open_conversation_for_contact(db, contact["id"])
+    if conv is None:
+        return None
+    recent = store.list_messages(db, conv["id"], limit=1)
+    if recent and recent[0]["direction"] == "out" and recent[0].get("buttons"):
+        return recent[0]["buttons"]
+    return None
+
+
+async def webhook(request: web.Request) -> web.Response:
+    """Twilio's incoming-message webhook: verify, store, acknowledge with empty TwiML."""
+    params, error = await _signed_form(request)
+    if error is not None:
+        return error
+    app = request.app
+    state = app["whatsapp"]
+    try:
+        msg = parse_inbound(params)
+    except WebhookError as exc:
+        state["stats"]["rejected"] += 1
+        return _text(400, f"malformed WhatsApp webhook: {exc}")
+    text = msg.text
+    # Twilio quick-reply buttons carry their payload; our numbered choices map back to theirs.
+    payload = msg.meta.get("ButtonPayload") or (pick_button(text, _last_buttons(app, msg.identity)) if text else None)
+    meta = dict(msg.meta)
+    if payload:
+        meta["typed"] = text
+        text = payload
+    hint = _language_hint(msg.identity)
+    if hint:
+        meta["language"] = hint
+    try:
+        result = await flow.receive(
+            app, channel=CHANNEL, identity=msg.identity, text=text,
+            channel_message_id=msg.message_sid, media=msg.media or None, name=msg.name, meta=meta,
+        )
+    except store.StoreError as exc:
+        return _text(400, f"message refused: {exc}")
+    state["stats"]["received"] += 0 if result["duplicate"] else 1
+    return web.Response(text=EMPTY_TWIML, content_type="text/xml", charset="utf-8")
+
+
+async def status_callback(request: web.Request) -> web.Response:
+    """Twilio's status callback: move the outbound message's delivery status forward."""
+    params, error = await _signed_form(request)
+    if error is not None:
+        return error
+    app = request.app
+    try:
+        sid, status, extra = parse_status(params)
+    except WebhookError as exc:
+        return _text(400, f"malformed status callback: {exc}")
+    row = store.set_delivery_status(app["db"], sid, status)
+    if row is not None:
+        if extra:
+            store.add_event(app["db"], row["conversation_id"], "delivery_" + status, "system",
+                            {"message_id": row["id"], "sid": sid, **extra})
+        bus.publish(app, "message", store.get_message(app["db"], row["id"]))
+    return web.Response(text=EMPTY_TWIML, content_type="text/xml", charset="utf-8")
+
+
+def _body(message: dict) -> str:
+    return render_buttons(message.get("text") or "", message.get("buttons"))
+
+
+def _media_urls(message: dict) -> list[str]:
+    """Public http(s) media the bot or an agent attached (Twilio fetches them itself)."""
+    urls = []
+    for item in message.get("media") or []:
+        url = item.get("url") if isinstance(item, dict) else item
+        if isinstance(url, str) and url.startswith(("https://", "http://")):
+            urls.append(url)
+    return urls[:10]
+
+
+async def send(app: web.Application, conversation: dict, message: dict) -> str | None:
+    """The outbox's sender: one message, split into <=1600-character parts; returns the last SID."""
+    state = app["whatsapp"]
+    contact = store.get_contact(app["db"], conversation["contact_id"])
+    if contact is None:
+        raise outbox.SendError(f"conversation {conversation['id']} has no contact", retryable=False)
+    parts = split_text(_body(message))
+    media_urls = _media_urls(message)
+    if not parts and not media_urls:
+        raise outbox.SendError("nothing to send: no text and no media URL", retryable=False)
+    if not parts:
+        parts = [""]
+    done: list[str] = state["partial"].get(message["id"], [])
+    todo = parts[len(done):]
+    try:
+        sids = await asyncio.to_thread(send_parts, state["client"], state["cfg"], contact["identity"], todo,
+                                       [] if done else media_urls)
+    except TwilioSendError as exc:
+        if exc.sent_sids:
+            state["partial"][message["id"]] = done + exc.sent_sids
+        state["stats"]["send_errors"] += 1
+        state["stats"]["last_error"] = str(exc)
+        raise outbox.SendError(str(exc), retryable=exc.retryable) from exc
+    state["partial"].pop(message["id"], None)
+    state["stats"]["sent"] += 1
+    all_sids = done + sids
+    return all_sids[-1] if all_sids else None

@@ -1,0 +1,234 @@
+"""Email channel on real servers: Dovecot IMAP in, aiosmtpd SMTP out, the real gateway and SQLite file.
+
+Bot answers need Rasa (see test_channels_e2e.py); here Rasa is unreachable, so the flow's own
+"technical problem" reply (or an agent's message) is what travels back, through the real SMTP path.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from email.message import EmailMessage
+
+import aiohttp
+import pytest
+
+from channels_support import MAILBOX, email_settings, free_port
+from connectors import email_channel, email_smtp, flow, outbox
+
+CUSTOMER = "marie@example.fr"
+
+
+def customer_mail(msg_id: str, subject: str, body: str, *, sender: str = f"Marie Dubois <{CUSTOMER}>",
+                  in_reply_to: str | None = None, references: str | None = None,
+                  charset: str = "utf-8", extra: dict | None = None) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = sender
+    msg["To"] = MAILBOX
+    msg["Subject"] = subject
+    msg["Message-ID"] = msg_id
+    msg["Date"] = "Mon, 23 Nov 2026 10:00:00 +0100"
+    if in_reply_to:
+        msg["In-Reply-To"] = in_reply_to
+    if references:
+        msg["References"] = references
+    for k, v in (extra or {}).items():
+        msg[k] = v
+    msg.set_content(body, charset=charset)
+    return msg.as_bytes()
+
+
+async def wait_until(predicate, timeout: float = 15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    return predicate()
+
+
+@pytest.fixture
+async def gw(make_gateway, dovecot, smtp_sink, monkeypatch):
+    monkeypatch.setattr(flow, "RASA_RETRIES", (0.05,))
+    dovecot.clear(MAILBOX)
+    smtp_sink.reset()
+    return await make_gateway(email_settings(dovecot, smtp_sink))
+
+
+async def test_mail_in_is_stored_marked_seen_and_answered_in_the_thread(gw, dovecot, smtp_sink):
+    dovecot.append(MAILBOX, customer_mail(
+        "<q1@example.fr>", "Ma commande 4711",
+        "Bonjour,\nOù est ma commande 4711 ?\n\nCordialement,\nMarie\n\n"
+        "Le lun. 23 nov. 2026 à 09:00, Shop <support@shop.test> a écrit :\n> ancien message\n",
+        charset="iso-8859-1"))
+    rows = await wait_until(lambda: gw.rows("SELECT * FROM messages WHERE direction='in'"))
+    assert [r["text"] for r in rows] == ["Bonjour,\nOù est ma commande 4711 ?"]
+    assert rows[0]["channel_message_id"] == "<q1@example.fr>"
+    conv = gw.rows("SELECT * FROM conversations")[0]
+    assert conv["channel"] == "email" and conv["thread_key"] == "<q1@example.fr>"
+    assert await wait_until(lambda: dovecot.flags(MAILBOX).get("<q1@example.fr>"))
+    # Rasa is down here: the flow's apology goes out by SMTP, threaded under the customer's mail
+    mails = await asyncio.to_thread(smtp_sink.wait_for, 1, 20, CUSTOMER)
+    assert len(mails) == 1
+    reply = mails[0]
+    assert reply["Subject"] == "Re: Ma commande 4711"
+    assert reply["In-Reply-To"] == "<q1@example.fr>"
+    assert reply["References"].split() == ["<q1@example.fr>"]
+    assert reply["Auto-Submitted"] == "auto-replied"
+    assert reply.get_content_charset() == "utf-8"
+    assert "Désolé" in reply.get_content() and "Cordialement" in reply.get_content()
+    out = await wait_until(lambda: gw.rows("SELECT * FROM messages WHERE direction='out' AND status='sent'"))
+    assert out[0]["channel_message_id"] == reply["Message-ID"]
+    assert smtp_sink.messages[0]["authenticated"]  # logged in with SMTP_USER
+
+
+async def test_second_mail_and_reply_to_our_mail_stay_in_one_conversation(gw, dovecot, smtp_sink):
+    dovecot.append(MAILBOX, customer_mail("<t1@example.fr>", "Facture", "Je cherche ma facture."))
+    first = await wait_until(lambda: gw.rows("SELECT * FROM messages WHERE direction='in'"))
+    conv_id = first[0]["conversation_id"]
+    # an agent answers; the customer's client only quotes our Message-ID (References trimmed)
+    outbox.enqueue(gw.app, conv_id, "Voici votre facture.", author="agent")
+    ours = await asyncio.to_thread(smtp_sink.wait_for, 1, 20, CUSTOMER)
+    our_id = [m for m in ours if "Voici" in m.get_content()][0]["Message-ID"]
+    assert email_smtp.conversation_of(our_id) == conv_id
+    dovecot.append(MAILBOX, customer_mail("<t2@example.fr>", "Re: Facture", "Merci, et le bon de livraison ?",
+                                          in_reply_to=our_id, references=our_id))
+    # a third mail in the thread with the full References chain
+    dovecot.append(MAILBOX, customer_mail("<t3@example.fr>", "Re: Facture", "Toujours rien.",
+                                          in_reply_to="<t2@example.fr>",
+                                          references=f"<t1@example.fr> {our_id} <t2@example.fr>"))
+    rows = await wait_until(lambda: len(gw.rows("SELECT * FROM messages WHERE direction='in'")) == 3
+                            and gw.rows("SELECT * FROM messages WHERE direction='in'"))
+    assert rows and {r["conversation_id"] for r in rows} == {conv_id}
+    assert len(gw.rows("SELECT * FROM conversations")) == 1
+    # a new subject from the same customer without thread headers is a new conversation
+    dovecot.append(MAILBOX, customer_mail("<n1@example.fr>", "Autre question", "Livrez-vous en Belgique ?"))
+    await wait_until(lambda: len(gw.rows("SELECT * FROM conversations")) == 2)
+    assert len(gw.rows("SELECT * FROM conversations")) == 2
+
+
+async def test_same_mail_twice_is_stored_once(gw, dovecot):
+    raw = customer_mail("<dup@example.fr>", "Doublon", "Une seule fois svp.")
+    dovecot.append(MAILBOX, raw)
+    await wait_until(lambda: dovecot.flags(MAILBOX).get("<dup@example.fr>"))
+    dovecot.append(MAILBOX, raw)  # e.g. delivered twice, or a crash before marking seen
+    await wait_until(lambda: all(dovecot.flags(MAILBOX).values()) and len(dovecot.flags(MAILBOX)) == 1)
+    await asyncio.sleep(0.8)
+    assert len(gw.rows("SELECT * FROM messages WHERE direction='in'")) == 1
+    assert gw.app["email"]["stats"]["duplicates"] >= 1
+
+
+async def test_unreadable_mail_is_stored_not_dropped(gw, dovecot):
+    raw = (b"From: =?bogus?Q?x?= <weird@example.be>\r\nSubject: Caf\xe9\r\n"
+           b"Content-Type: text/plain; charset=no-such-charset\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+           b"!!!not base64 at all\xff\xfe\r\n")
+    dovecot.append(MAILBOX, raw)
+    rows = await wait_until(lambda: gw.rows("SELECT * FROM messages WHERE direction='in'"))
+    assert len(rows) == 1 and rows[0]["text"]
+    contact = gw.rows("SELECT * FROM contacts")[0]
+    assert contact["identity"] == "weird@example.be"
+    events = gw.rows("SELECT * FROM events WHERE type='email_in'")
+    assert events and "Café" in events[0]["data"]
+
+
+async def test_auto_reply_is_stored_but_never_answered_by_the_bot(gw, dovecot, smtp_sink):
+    dovecot.append(MAILBOX, customer_mail("<ooo@example.fr>", "Absence", "Je suis absente jusqu'au 1er.",
+                                          extra={"Auto-Submitted": "auto-replied"}))
+    rows = await wait_until(lambda: gw.rows("SELECT * FROM messages WHERE direction='out' AND status='failed'"))
+    assert rows and "auto-generated" in rows[0]["error"]
+    assert smtp_sink.messages == []
+
+
+async def test_smtp_refusals_map_to_retryable_or_not(gw, smtp_sink):
+    cfg = gw.app["email"]["smtp"]
+    msg = email_smtp.build_reply(from_addr=cfg.from_addr, to_addr=CUSTOMER, subject="x", text="y",
+                                 message_id="<hd.x@shop.test>", in_reply_to=None, references=[], language="fr")
+    smtp_sink.reject_rcpt_code = 451
+    with pytest.raises(email_smtp.SmtpSendError) as info:
+        email_smtp.send(cfg, msg)
+    assert info.value.retryable
+    smtp_sink.reject_rcpt_code = 550
+    with pytest.raises(email_smtp.SmtpSendError) as info:
+        email_smtp.send(cfg, msg)
+    assert not info.value.retryable
+    smtp_sink.reject_rcpt_code = 0
+    bad_login = email_smtp.SmtpSettings(cfg.host, cfg.port, cfg.from_addr, "mailer", "wrong", starttls=False)
+    with pytest.raises(email_smtp.SmtpSendError) as info:
+        email_smtp.send(bad_login, msg)
+    assert not info.value.retryable
+    down = email_smtp.SmtpSettings("127.0.0.1", 9, cfg.from_addr, starttls=False)
+    with pytest.raises(email_smtp.SmtpSendError) as info:
+        email_smtp.send(down, msg)
+    assert info.value.retryable
+    assert smtp_sink.messages == []
+
+
+def test_reply_headers_and_subject_rules():
+    msg = email_smtp.build_reply(from_addr="Shop <support@shop.test>", to_addr="jan@example.be",
+                                 subject="Re: Factuur", text="Hier is uw factuur — €12", language="nl",
+                                 message_id=email_smtp.new_message_id("a" * 32, "support@shop.test"),
+                                 in_reply_to="<c2@x>", references=["<root@x>", "<c2@x>", "<root@x>"])
+    assert msg["Subject"] == "Re: Factuur"
+    assert msg["References"] == "<root@x> <c2@x>" and msg["In-Reply-To"] == "<c2@x>"
+    assert email_smtp.conversation_of(msg["Message-ID"]) == "a" * 32
+    assert msg["Content-Language"] == "nl" and "€12" in msg.get_content()
+    assert email_smtp.reply_subject("Où est ma commande ?", "fr") == "Re: Où est ma commande ?"
+    assert email_smtp.reply_subject("", "fr") == "Re: Votre question"
+    assert email_smtp.conversation_of("<abc@example.fr>") is None
+
+
+async def test_missing_settings_switch_email_off(make_gateway, caplog):
+    with caplog.at_level("INFO"):
+        gw = await make_gateway({"IMAP_HOST": "127.0.0.1"})
+    assert any("email off" in r.getMessage() and "SMTP_HOST" in r.getMessage() for r in caplog.records)
+    assert email_channel.health(gw.app)["on"] is False
+    from connectors.app import channel_report
+
+    assert channel_report(gw.app)["email"]["on"] is False
+
+
+async def test_imap_down_is_reported_not_fatal(make_gateway, dovecot, smtp_sink):
+    settings = dict(email_settings(dovecot, smtp_sink), IMAP_PORT=str(free_port()))  # nothing listens
+    gw = await make_gateway(settings)
+    assert await wait_until(lambda: gw.app["email"]["stats"]["last_poll_error"], timeout=10)
+    assert "IMAP" in email_channel.health(gw.app)["last_poll_error"]
+    async with aiohttp.ClientSession() as http:  # the gateway itself keeps serving
+        async with http.get(gw.url + "/healthz") as r:
+            assert (await r.json())["channels"]["email"]["on"] is True
+
+
+def test_wrong_imap_password_is_a_clear_error(dovecot):
+    from connectors.email_imap import ImapError, ImapSettings, check
+
+    with pytest.raises(ImapError, match="(?i)authentication"):
+        check(ImapSettings("127.0.0.1", dovecot.port, MAILBOX, "wrong", "INBOX", use_ssl=False))
+
+
+async def test_a_mail_that_failed_to_store_stays_unseen_and_is_stored_on_the_next_poll(gw, dovecot, monkeypatch):
+    real_receive = email_channel.flow.receive
+    calls = []
+
+    async def flaky_receive(app, **kwargs):
+        calls.append(kwargs["channel_message_id"])
+        if len(calls) == 1:
+            raise RuntimeError("database is locked")  # e.g. a crash between fetch and store
+        return await real_receive(app, **kwargs)
+
+    monkeypatch.setattr(email_channel.flow, "receive", flaky_receive)
+    dovecot.append(MAILBOX, customer_mail("<retry@example.fr>", "Retour", "Je veux retourner un article."))
+    rows = await wait_until(lambda: gw.rows("SELECT * FROM messages WHERE direction='in'"))
+    assert [r["channel_message_id"] for r in rows] == ["<retry@example.fr>"]
+    assert calls[:2] == ["<retry@example.fr>", "<retry@example.fr>"]
+    assert await wait_until(lambda: dovecot.flags(MAILBOX).get("<retry@example.fr>"))
+
+
+async def test_huge_mail_is_fetched_partially_and_stored(gw, dovecot, monkeypatch):
+    from connectors import email_imap
+
+    monkeypatch.setattr(email_imap, "MAX_FETCH_BYTES", 200_000)
+    body = "Mijn vraag staat bovenaan.\n" + ("bijlage-tekst " * 40_000)  # ~560 kB
+    dovecot.append(MAILBOX, customer_mail("<huge@example.be>", "Groot", body, sender="jan@example.be"))
+    rows = await wait_until(lambda: gw.rows("SELECT * FROM messages WHERE direction='in'"))
+    assert rows and rows[0]["text"].startswith("Mijn vraag staat bovenaan.")
+    events = gw.rows("SELECT data FROM events WHERE type='email_in'")
+    assert "truncated" in events[0]["data"]

@@ -1,0 +1,116 @@
+"""`helpdesk up` as a user runs it: all healthy, a crashed child comes back, SIGTERM leaves no orphans."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from helpdesk.paths import MODELS_DIR, ROOT
+
+from .conftest import free_port
+
+pytestmark = pytest.mark.slow
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie is dead for our purposes.
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except OSError:
+        return False
+
+
+def _health(url: str) -> tuple[int, dict]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+class Output:
+    """Collects the command's output lines in a thread so the test can wait for a line."""
+
+    def __init__(self, proc: subprocess.Popen) -> None:
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=self._read, args=(proc,), daemon=True)
+        self.thread.start()
+
+    def _read(self, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:
+            self.lines.append(line.rstrip())
+
+    def wait_for(self, pattern: str, timeout: float) -> re.Match:
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while time.monotonic() < deadline:
+            for line in self.lines[seen:]:
+                if m := re.search(pattern, line):
+                    return m
+            seen = len(self.lines)
+            time.sleep(0.2)
+        raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.lines[-40:]))
+
+
+def test_up_starts_all_restarts_a_crash_and_stops_cleanly(rasa_stack, tmp_path):
+    assert list(MODELS_DIR.glob("*.tar.gz")), "rasa_stack trains the model first"
+    port, rasa_port, actions_port = free_port(), free_port(), free_port()
+    env = dict(os.environ, HELPDESK_PORT=str(port), RASA_PORT=str(rasa_port), ACTIONS_PORT=str(actions_port),
+               HELPDESK_DB=str(tmp_path / "h.db"), HELPDESK_LOG_DIR=str(tmp_path / "log"),
+               ORDERS_DB=rasa_stack.orders_db, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "helpdesk"), "up"],
+                            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    out = Output(proc)
+    pids: dict[str, int] = {}
+    try:
+        for name in ("actions", "rasa", "gateway"):
+            pids[name] = int(out.wait_for(rf"started {name} \(pid (\d+)", 30).group(1))
+        out.wait_for(r"ready:", 240)
+        out.wait_for(rf"http://127\.0\.0\.1:{port}/", 5)
+        status, body = _health(f"http://127.0.0.1:{port}/healthz")
+        assert status == 200 and body["status"] == "ok", body
+        assert body["db"]["ok"] and body["rasa"]["ok"] and body["actions"]["ok"]
+        assert body["channels"]["web"]["on"] is True
+
+        os.kill(pids["gateway"], signal.SIGKILL)  # a crash
+        new_pid = int(out.wait_for(r"restarted gateway \(pid (\d+)", 30).group(1))
+        assert new_pid != pids["gateway"]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if _health(f"http://127.0.0.1:{port}/healthz")[0] == 200:
+                    break
+            except (urllib.error.URLError, OSError):
+                pass
+            time.sleep(0.5)
+        else:
+            pytest.fail("gateway did not come back")
+        pids["gateway"] = new_pid
+
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        out.thread.join(timeout=5)
+        assert "stopped" in out.lines[-1]
+        deadline = time.monotonic() + 10
+        while any(_alive(p) for p in pids.values()) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not [n for n, p in pids.items() if _alive(p)], "orphans left behind"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in pids.values():
+            if _alive(pid):
+                os.killpg(pid, signal.SIGKILL)
