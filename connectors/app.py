@@ -107,6 +107,9 @@ def channel_report(app: web.Application) -> dict[str, dict]:
         entry: dict[str, Any] = {"on": name in on}
         if name not in on:
             entry["reason"] = app["channel_status"].get(name, "not configured")
+        details = app.get("channel_health", {}).get(name)  # adapters' own counters, if they offer any
+        if details is not None and name in on:
+            entry.update({k: v for k, v in details(app).items() if k != "on"})
         report[name] = entry
     return report
 

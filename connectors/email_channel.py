@@ -100,6 +100,7 @@ def setup(app: web.Application) -> None:
                   "last_poll_error": None, "last_send_error": None},
     }
     outbox.register_sender(app, CHANNEL, send)
+    app.setdefault("channel_health", {})[CHANNEL] = health  # merged into /healthz by the core
     app.on_startup.append(_start_poller)
     app.on_cleanup.append(_stop_poller)
     cfg = app["email"]["imap"]

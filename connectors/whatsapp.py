@@ -91,6 +91,7 @@ def setup(app: web.Application) -> None:
         "stats": {"received": 0, "rejected": 0, "sent": 0, "send_errors": 0, "last_error": None},
     }
     outbox.register_sender(app, CHANNEL, send)
+    app.setdefault("channel_health", {})[CHANNEL] = health  # merged into /healthz by the core
     log.info("channel whatsapp on: from %s via %s", sender, cfg.api_base_url or "api.twilio.com")
 
 

@@ -52,8 +52,23 @@ async def _warm_faq(app: web.Application) -> None:
     asyncio.get_running_loop().run_in_executor(None, warm)
 
 
+def _business_hours():
+    """BUSINESS_HOURS/BUSINESS_TZ parsed once; a typo is logged loudly and the default is used,
+    so a bad setting can't take the whole gateway (and every channel) down."""
+    import logging
+
+    from connectors import hours
+
+    try:
+        return hours.from_settings()
+    except ValueError as exc:
+        logging.getLogger(__name__).error("%s; using %r in %s instead", exc, hours.DEFAULT_SPEC, hours.DEFAULT_TZ)
+        return hours.parse(None)
+
+
 def setup(app: web.Application) -> None:
     """Register the console's routes on the gateway app."""
+    app["business_hours"] = _business_hours()
     accounts.ensure_table(app["db"])
     auth.ensure_table(app["db"])
     app["agent_login_limiter"] = auth.LoginLimiter()

@@ -51,6 +51,7 @@ def user_turns(rasa_stack, conversation_id: str) -> int:
 async def test_agent_takes_over_and_hands_back(live_gateway, rasa_stack, tmp_path):
     from playwright.async_api import async_playwright, expect
 
+    expect.set_options(timeout=TIMEOUT)
     app, base = live_gateway
     make_agent(app["db"], "ann@shop.be", name="Ann Peeters")
     shots = Path(os.environ.get("AGENT_SCREENSHOTS", tmp_path))
@@ -84,6 +85,13 @@ async def test_agent_takes_over_and_hands_back(live_gateway, rasa_stack, tmp_pat
                 "framereceived", lambda payload: frames.append(json.loads(payload))))
             await customer.goto(f"{base}/?lang=nl")
             await customer.click("#helpdesk-widget .launcher")
+            # first the bot finds an order (so the console has something to show), then: a human please
+            for text in ("waar is mijn bestelling?", "10000002", "an.devos@example.be"):
+                bot_rows = await customer.locator("#helpdesk-widget .row[data-from=bot]").count()
+                await customer.fill("#helpdesk-widget textarea", text)
+                await customer.press("#helpdesk-widget textarea", "Enter")
+                await expect(customer.locator("#helpdesk-widget .row[data-from=bot]")).to_have_count(bot_rows + 1)
+            await expect(customer.locator("#helpdesk-widget .row[data-from=bot]").last).to_contain_text("10000002")
             await customer.fill("#helpdesk-widget textarea", "ik wil een medewerker spreken")
             await customer.press("#helpdesk-widget textarea", "Enter")
             await expect(customer.locator("#helpdesk-widget .row[data-from=bot]").filter(
@@ -97,7 +105,7 @@ async def test_agent_takes_over_and_hands_back(live_gateway, rasa_stack, tmp_pat
             conv_id = await item.get_attribute("data-id")
             assert store.require_conversation(app["db"], conv_id)["state"] == "pending"
             turns_at_handoff = user_turns(rasa_stack, conv_id)
-            assert turns_at_handoff == 1
+            assert turns_at_handoff == 4
 
             # while waiting, the customer's messages reach the queue, not the bot
             typing_while_pending = sum(1 for f in frames if f.get("type") == "typing")
@@ -111,6 +119,11 @@ async def test_agent_takes_over_and_hands_back(live_gateway, rasa_stack, tmp_pat
             # 4. take it; the transcript shows the customer's words
             await item.click()
             await expect(agent.locator("#transcript")).to_contain_text("ik wil een medewerker spreken")
+            # what the bot collected, read from Rasa's tracker, and the order it found, from the orders store
+            await expect(agent.locator("#collected")).to_contain_text("an.devos@example.be")
+            await expect(agent.locator("#collected")).to_contain_text("10000002")
+            await expect(agent.locator("#order")).to_contain_text("shipped")
+            await expect(agent.locator("#order")).to_contain_text("323299999000001")
             await agent.click("#btn-take")
             await expect(agent.locator("#conv-meta")).to_contain_text("with Ann Peeters")
             await expect(agent.locator("#mine .conv-item")).to_have_count(1)

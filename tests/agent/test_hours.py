@@ -99,3 +99,18 @@ def test_describe_in_both_languages(week):
     opening = hours.next_opening(week, now)
     assert hours.describe(opening, now, "nl") == "maandag om 09:00"
     assert hours.describe(opening, now, "fr") == "lundi à 9h00"
+
+
+def test_gateway_reads_setting_and_survives_a_typo(monkeypatch, tmp_path, caplog):
+    from connectors.app import create_app
+
+    monkeypatch.setenv("BUSINESS_HOURS", "sat 10:00-14:00")
+    app = create_app({"HELPDESK_DB": str(tmp_path / "a.db")})
+    assert hours.is_open(app["business_hours"], utc(2026, 1, 17, 10, 0))      # Saturday 11:00 local
+    assert not hours.is_open(app["business_hours"], utc(2026, 1, 14, 10, 0))  # Wednesday
+    app["db"].conn.close()
+    monkeypatch.setenv("BUSINESS_HOURS", "mon-fri 9h-17h")
+    app = create_app({"HELPDESK_DB": str(tmp_path / "b.db")})
+    assert "BUSINESS_HOURS" in caplog.text
+    assert hours.is_open(app["business_hours"], utc(2026, 1, 14, 10, 0))  # default mon-fri 09-17
+    app["db"].conn.close()

@@ -52,6 +52,32 @@ async def running_gateway(db_path: Path, **settings) -> AsyncIterator[Gateway]:
         await runner.cleanup()
 
 
+class _ExternalStack:
+    """A Rasa stack someone already runs (GATEWAY_TEST_STACK=urls.json): fast local iteration."""
+
+    def __init__(self, urls: dict) -> None:
+        self.rasa_url, self.actions_url, self.orders_db = urls["rasa_url"], urls["actions_url"], urls["orders_db"]
+
+    def tracker(self, sender: str) -> dict:
+        import json
+        import urllib.request
+
+        with urllib.request.urlopen(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30) as resp:
+            return json.loads(resp.read())
+
+
+@pytest.fixture(scope="session")
+def bot_stack(request):
+    """The real Rasa + action server: the shared `rasa_stack`, or the one named by GATEWAY_TEST_STACK."""
+    import json
+    import os
+
+    urls = os.environ.get("GATEWAY_TEST_STACK")
+    if urls:
+        return _ExternalStack(json.loads(Path(urls).read_text()))
+    return request.getfixturevalue("rasa_stack")
+
+
 @pytest.fixture
 async def gateway(tmp_path) -> AsyncIterator[Gateway]:
     """A gateway whose Rasa is unreachable (tests that never reach the bot)."""

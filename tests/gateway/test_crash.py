@@ -1,6 +1,6 @@
 """kill -9 the gateway mid-conversation, restart it: nothing lost, nothing sent twice.
 
-Real parts: a real Rasa + action server (`rasa_stack`), the gateway as a subprocess, its SQLite file.
+Real parts: a real Rasa + action server (`bot_stack`), the gateway as a subprocess, its SQLite file.
 """
 from __future__ import annotations
 
@@ -73,11 +73,11 @@ class Client:
             pass  # the gateway is gone: resent on reconnect
 
 
-async def test_kill_9_and_restart_loses_nothing_and_sends_nothing_twice(rasa_stack, tmp_path):
+async def test_kill_9_and_restart_loses_nothing_and_sends_nothing_twice(bot_stack, tmp_path):
     db_path, port = tmp_path / "helpdesk.db", free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path / "gateway.log"
-    proc = start_gateway_process(db_path, port, rasa_stack, log)
+    proc = start_gateway_process(db_path, port, bot_stack, log)
     clients = [Client(n) for n in range(6)]
     try:
         async with aiohttp.ClientSession() as http:
@@ -94,7 +94,7 @@ async def test_kill_9_and_restart_loses_nothing_and_sends_nothing_twice(rasa_sta
             proc.wait(timeout=10)
             await asyncio.gather(*(c.pump(ws, 2) for c, ws in zip(clients, sockets)))
 
-            proc = start_gateway_process(db_path, port, rasa_stack, log)
+            proc = start_gateway_process(db_path, port, bot_stack, log)
             sockets = [await c.connect(http, url) for c in clients]  # resends what was not acked
             await asyncio.gather(*(c.pump(ws, 8) for c, ws in zip(clients, sockets)))
             for ws in sockets:
@@ -118,6 +118,6 @@ async def test_kill_9_and_restart_loses_nothing_and_sends_nothing_twice(rasa_sta
         for life in c.frame_ids:
             assert len(life) == len(set(life)), "a socket never gets the same reply twice"
         # Rasa saw each message (a turn cut by the kill may be asked again, never answered twice).
-        user_turns = [e for e in rasa_stack.tracker(c.conversation_id)["events"] if e["event"] == "user"]
+        user_turns = [e for e in bot_stack.tracker(c.conversation_id)["events"] if e["event"] == "user"]
         assert len(user_turns) >= len(inbound)
     assert "Traceback" not in log.read_text()

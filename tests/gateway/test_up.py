@@ -65,12 +65,12 @@ class Output:
         raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.lines[-40:]))
 
 
-def test_up_starts_all_restarts_a_crash_and_stops_cleanly(rasa_stack, tmp_path):
-    assert list(MODELS_DIR.glob("*.tar.gz")), "rasa_stack trains the model first"
+def test_up_starts_all_restarts_a_crash_and_stops_cleanly(bot_stack, tmp_path):
+    assert list(MODELS_DIR.glob("*.tar.gz")), "the bot stack trains the model first"
     port, rasa_port, actions_port = free_port(), free_port(), free_port()
     env = dict(os.environ, HELPDESK_PORT=str(port), RASA_PORT=str(rasa_port), ACTIONS_PORT=str(actions_port),
                HELPDESK_DB=str(tmp_path / "h.db"), HELPDESK_LOG_DIR=str(tmp_path / "log"),
-               ORDERS_DB=rasa_stack.orders_db, PYTHONUNBUFFERED="1")
+               ORDERS_DB=bot_stack.orders_db, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "helpdesk"), "up"],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out = Output(proc)

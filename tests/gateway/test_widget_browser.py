@@ -30,9 +30,9 @@ async def browser():
 
 
 @pytest.fixture
-async def stack_gateway(rasa_stack, tmp_path):
-    async with running_gateway(tmp_path / "helpdesk.db", RASA_URL=rasa_stack.rasa_url,
-                               ACTIONS_URL=rasa_stack.actions_url) as gw:
+async def stack_gateway(bot_stack, tmp_path):
+    async with running_gateway(tmp_path / "helpdesk.db", RASA_URL=bot_stack.rasa_url,
+                               ACTIONS_URL=bot_stack.actions_url) as gw:
         yield gw
 
 
@@ -100,8 +100,8 @@ def _demo_order(orders_db: str) -> dict:
     return dict(row)
 
 
-async def test_order_lookup_in_the_widget(stack_gateway, rasa_stack, browser):
-    order = _demo_order(rasa_stack.orders_db)
+async def test_order_lookup_in_the_widget(stack_gateway, bot_stack, browser):
+    order = _demo_order(bot_stack.orders_db)
     page = await browser.new_page(viewport={"width": 375, "height": 720})
     await page.goto(f"{stack_gateway.url}/?lang=nl")
     await page.click(W + ".launcher")

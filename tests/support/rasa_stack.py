@@ -20,7 +20,8 @@ from typing import Any
 from helpdesk.paths import BOT_DIR, MODELS_DIR, ROOT
 from helpdesk.train import ensure_model, rasa_bin, rasa_env
 
-START_TIMEOUT = float(os.environ.get("RASA_STACK_TIMEOUT", "240"))
+# ~40 s on a quiet machine; several stacks and trainings at once on 2 cores can take minutes.
+START_TIMEOUT = float(os.environ.get("RASA_STACK_TIMEOUT", "600"))
 
 
 def free_port() -> int:

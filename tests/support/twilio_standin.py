@@ -140,7 +140,7 @@ class TwilioStandIn:
         record["num_media"] = str(len(form.getall("MediaUrl", [])))
         with self._lock:
             self.messages.append(dict(record, status_callback=form.get("StatusCallback"),
-                                      media_url=form.getall("MediaUrl", [])))
+                                      media_url=form.getall("MediaUrl", []), received_at=time.monotonic()))
         callback = form.get("StatusCallback")
         if callback and self.send_callbacks:
             asyncio.get_running_loop().create_task(self._callbacks(callback, record))

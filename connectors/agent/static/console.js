@@ -194,6 +194,8 @@ function fmtTime(iso) {
 
 function renderDetail(d) {
   const c = d.conversation;
+  const t = $("transcript");
+  const atBottom = t.scrollHeight - t.scrollTop - t.clientHeight < 150;
   $("no-selection").hidden = true; $("conversation").hidden = false; $("details").hidden = false;
   $("conv-title").textContent = c.contact_name || c.contact_identity || "Customer";
   const meta = $("conv-meta"); meta.replaceChildren();
@@ -216,8 +218,6 @@ function renderDetail(d) {
   setMode(state.mode);
 
   // Transcript
-  const t = $("transcript");
-  const atBottom = t.scrollHeight - t.scrollTop - t.clientHeight < 40;
   t.replaceChildren(...d.messages.map(renderMessage));
   if (atBottom || !renderDetail.lastId || renderDetail.lastId !== c.id) t.scrollTop = t.scrollHeight;
   renderDetail.lastId = c.id;
