@@ -14,6 +14,7 @@ LANGUAGE_WORDS = {
     "nl": ("nederlands", "vlaams", "neerlandais", "dutch", "hollands", "flamand"),
     "fr": ("frans", "francais", "french", "franse"),
 }
+SWITCH_CONFIDENCE = 0.9
 NEGATIONS = ("geen", "niet", "pas", "not", "no", "nee", "non", "jamais", "ni")
 SWITCH_RE = re.compile(
     r"\b(in het|en|op|naar|in|au|spreek|spreken|praat|praten|parle|parlez|parler)\s+"
@@ -45,8 +46,12 @@ def _detect(text: str, prior: str | None) -> str:
         from faq.language import detect
     except ImportError:  # FAQ package missing: keep the conversation language
         return prior or "nl"
-    lang, _confidence = detect(text, prior=prior)
-    return lang if lang in ("nl", "fr") else (prior or "nl")
+    lang, confidence = detect(text, prior=prior)
+    if lang not in ("nl", "fr"):
+        return prior or "nl"
+    if prior and lang != prior and confidence < SWITCH_CONFIDENCE:
+        return prior  # a short or odd message ("Hallo", "ok", typos) never flips the conversation
+    return lang
 
 
 def conversation_language(

@@ -66,7 +66,9 @@ def bench_real(n_queries: int) -> dict:
         t = time.perf_counter()
         searcher.search(q)
         samples.append(time.perf_counter() - t)
-    return {"part": "real base", "model": embedder.name, "entries": len(searcher.ids),
+    from faq.embedders import threads
+
+    return {"part": "real base", "model": embedder.name, "threads": threads(), "entries": len(searcher.ids),
             "vectors": len(searcher.rows), "model_load_s": model_load, "build_s": build,
             "reload_unchanged_s": reuse, "queries": len(samples), **percentiles(samples),
             "peak_rss_mb": peak_rss_mb()}
@@ -77,7 +79,6 @@ def bench_synthetic(n_entries: int, dim: int, n_queries: int) -> dict:
 
     from faq import index as faiss_index
 
-    faiss.omp_set_num_threads(2)
     rng = np.random.default_rng(0)
     n = n_entries * 2
     base = rng.standard_normal((n, dim), dtype=np.float32)
@@ -99,7 +100,10 @@ def bench_synthetic(n_entries: int, dim: int, n_queries: int) -> dict:
     exact.add(base)
     _, truth = exact.search(queries, 1)
     recall = float(np.mean(np.array(found) == truth[:, 0]))
+    from faq.embedders import threads
+
     return {"part": f"synthetic {n_entries} entries (random vectors)", "vectors": n, "dim": dim,
+            "threads": threads(),
             "index": type(index).__name__, "build_s": build, "queries": n_queries,
             **percentiles(samples), "recall@1_vs_exact": recall, "peak_rss_mb": peak_rss_mb()}
 

@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/load.py http://127.0.0.1:8080 --conversations 50 --turns 10
 
-Each conversation opens a socket, then does `--turns` turns: send a customer question (real FAQ
-questions in NL and FR, taken from faq/), wait for the bot's first reply, think for a random
+Each conversation opens a socket, then does `--turns` turns: send a customer question (the FAQ
+questions and their alternative phrasings in NL and FR, taken from faq/), wait for the bot's first reply, think for a random
 time (`--think`, like a person reading), repeat. Prints turns/s and the latency from send to the
 bot's first message (p50/p90/p99/max). "Lost" counts turns without a reply in time plus, at the
 end, any sent message missing from the server's history after reconnecting with the token: it
@@ -39,7 +39,9 @@ def questions() -> dict[str, list[str]]:
                 entries = yaml.safe_load(path.read_text(encoding="utf-8")) or []
             except (OSError, yaml.YAMLError):
                 continue
-            found[lang] += [e["question"] for e in entries if isinstance(e, dict) and e.get("question")]
+            for e in entries if isinstance(entries, list) else []:
+                if isinstance(e, dict):  # the way customers ask: the question and its alternatives
+                    found[lang] += [q for q in [e.get("question"), *(e.get("alternatives") or [])] if q]
     return {lang: qs or FALLBACK[lang] for lang, qs in found.items()}
 
 
@@ -114,18 +116,26 @@ async def run_conversation(session: aiohttp.ClientSession, url: str, conv: Conve
         conv.errors.append(f"{type(exc).__name__}: {exc}")
 
 
-async def verify_history(session: aiohttp.ClientSession, url: str, conv: Conversation) -> int:
-    """Reconnect with the token; count sent customer messages missing from the history."""
+async def verify_history(session: aiohttp.ClientSession, url: str, conv: Conversation) -> tuple[int, int]:
+    """Reconnect with the token and read what the server kept: (missing, unanswered).
+
+    missing: sent customer messages absent from the history. unanswered: in a conversation still
+    with the bot, customer messages without a bot reply (each turn yields at least one reply).
+    """
     if not conv.token:
-        return conv.sent
+        return conv.sent, 0
     ws_url = url.replace("http", "ws", 1).rstrip("/") + f"/ws/chat?token={conv.token}"
+    history, state = None, None
     async with session.ws_connect(ws_url) as ws:
-        for _ in range(5):
+        while state is None:
             frame = json.loads((await ws.receive(timeout=30)).data)
             if frame["type"] == "history":
-                stored = sum(1 for m in frame["messages"] if m["from"] == "customer")
-                return max(0, conv.sent - stored)
-    return conv.sent
+                history = frame["messages"]
+            elif frame["type"] == "state":
+                state = frame["state"]
+    customer = sum(1 for m in history if m["from"] == "customer")
+    replies = sum(1 for m in history if m["from"] != "customer")
+    return max(0, conv.sent - customer), (max(0, customer - replies) if state == "bot" else 0)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -143,6 +153,7 @@ async def main() -> int:
     ap.add_argument("--think", default="2,6", help="seconds between turns per conversation: min,max")
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for a reply")
     ap.add_argument("--max-seconds", type=float, default=300.0, help="stop starting turns after this")
+    ap.add_argument("--settle", type=float, default=10.0, help="seconds to let late replies land before checking")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     random.seed(args.seed)
@@ -156,21 +167,25 @@ async def main() -> int:
         await asyncio.gather(*(run_conversation(session, args.url, c, qs[c.lang], args.turns, think,
                                                 args.timeout, stop_at) for c in convs))
         elapsed = time.perf_counter() - t0
-        missing = sum(await asyncio.gather(*(verify_history(session, args.url, c) for c in convs)))
+        await asyncio.sleep(args.settle)  # late replies still on their way are not lost
+        checks = await asyncio.gather(*(verify_history(session, args.url, c) for c in convs))
+    missing = sum(m for m, _ in checks)
+    unanswered = sum(u for _, u in checks)
     lat = [x for c in convs for x in c.latencies]
     answered = len(lat)
-    lost = sum(c.lost for c in convs) + missing
+    late = sum(c.lost for c in convs)
+    lost = missing + unanswered
     errors = [e for c in convs for e in c.errors]
     print(f"conversations        {args.conversations} (think {args.think} s, {args.turns} turns each)")
-    print(f"turns sent/answered  {sum(c.sent for c in convs)} / {answered}")
+    print(f"turns sent/answered  {sum(c.sent for c in convs)} / {answered} in time")
     print(f"duration             {elapsed:.1f} s")
     print(f"throughput           {answered / elapsed:.1f} turns/s")
     if lat:
         print(f"latency ms           p50 {pct(lat, 50) * 1000:.0f}  p90 {pct(lat, 90) * 1000:.0f}  "
               f"p99 {pct(lat, 99) * 1000:.0f}  max {max(lat) * 1000:.0f}  mean {statistics.mean(lat) * 1000:.0f}")
-    print(f"handed off           {sum(c.handoff for c in convs)} conversation(s)")
-    print(f"messages lost        {lost}  (no reply in time: {sum(c.lost for c in convs)}, "
-          f"missing from history: {missing})")
+    print(f"late (> {args.timeout:.0f} s)       {late}")
+    print(f"handed off           {sum(c.handoff for c in convs)} conversation(s) (bot stops answering them)")
+    print(f"messages lost        {lost}  (missing from history: {missing}, never answered: {unanswered})")
     if errors:
         print(f"errors               {len(errors)}: {sorted(set(errors))[:5]}")
     return 0 if lost == 0 and not errors else 1

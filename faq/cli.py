@@ -75,6 +75,8 @@ def search(k: int, lang: str | None, as_json: bool, question: str | None) -> Non
         s = searcher()
     except FaqError as exc:
         _fail_on_problems(exc)
+    if question is None and hasattr(sys.stdin, "reconfigure"):
+        sys.stdin.reconfigure(encoding="utf-8", errors="replace")  # one bad byte must not end a batch
     questions = [question] if question is not None else (line.rstrip("\r\n") for line in sys.stdin)
     for q in questions:
         if question is None and not q.strip():

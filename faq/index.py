@@ -47,6 +47,11 @@ def build(vectors: np.ndarray) -> faiss.Index:
 
 
 def tune(index: faiss.Index) -> None:
+    """Search settings; one OpenMP thread: single queries gain nothing from more, and spinning
+    OpenMP workers on a busy 2-core machine multiply latency."""
+    from faq.embedders import threads
+
+    faiss.omp_set_num_threads(threads())
     if isinstance(index, faiss.IndexHNSWFlat):
         index.hnsw.efSearch = HNSW_EF_SEARCH
 

@@ -44,6 +44,7 @@ PROFILES: dict[str, dict[str, float]] = {
 LEX_EVIDENCE = 0.5
 MENTION_BONUS = 1.0
 EMBED_BATCH = 64
+MAX_QUERY_CHARS = 1000  # longer messages (emails) are cut: cost grows with length, the question is early
 DENSE_CANDIDATES = 4096  # nearest vectors fetched from FAISS before grouping per entry
 ORDER_NUMBER = re.compile(r"\b(?:\d{6,}|1Z[0-9A-Z]{16})\b", re.IGNORECASE)  # order / parcel numbers
 LOOKUP_TAGS = {"tracking", "status", "order-status"}
@@ -221,7 +222,7 @@ class Searcher:
             raise ValueError(f"lang must be one of {LANGS}, got {lang!r}")
         if k < 1:
             raise ValueError("k must be at least 1")
-        text = query.strip()
+        text = query.strip()[:MAX_QUERY_CHARS]
         out_lang = lang or detect(text, prior)[0]
         if not text:
             return {"query": query, "lang": out_lang, "decision": "none", "results": []}

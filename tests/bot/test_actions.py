@@ -31,6 +31,9 @@ ORDERS = {o.order_number: o for o in demo_orders()}
     ("1-ABC-234", "inform", "fr", None, "fr"),
     ("12345678", "inform", None, "fr", "fr"),
     ('/faq_select{"faq_id": "x.y"}', "faq_select", "fr", "nl", "fr"),
+    ("qsdkfj qsdlkfj mlqskdjf", "out_of_scope", None, "fr", "fr"),  # noise never flips the language
+    ("ok", "affirm", "fr", None, "fr"),
+    ("allez, merci hé", "thank", "nl", None, "nl"),
 ])
 def test_language_slot(text, intent, prior, hint, expected):
     trk = tracker(text, intent, slots={"language": prior}, metadata={"language": hint} if hint else {})

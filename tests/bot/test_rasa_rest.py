@@ -128,8 +128,9 @@ def test_faq_turns_answer_or_clarify_in_the_conversation_language(rasa_stack):
 
 def test_two_misses_hand_off(rasa_stack):
     sender = new_sender()
-    first = rasa_stack.say(sender, "qsdkfj qsdlkfj mlqskdjf", {"language": "fr"})
-    second = rasa_stack.say(sender, "zzzz xxxx yyyy wwww", {"language": "fr"})
-    customs = [r.get("custom") for r in first + second]
-    assert {"handoff": {"reason": "misses"}} in customs
+    first = rasa_stack.say(sender, "Quel temps fera-t-il demain à Liège ?", {"language": "fr"})
+    assert not any(r.get("custom") for r in first)
+    second = rasa_stack.say(sender, "Qui a gagné la coupe du monde en 1998 ?", {"language": "fr"})
+    assert second[-1]["custom"] == {"handoff": {"reason": "misses"}}
+    assert_language(first + second, "fr")
     assert rasa_stack.slots(sender)["handoff"] == "misses"

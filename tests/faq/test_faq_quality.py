@@ -17,7 +17,10 @@ OFF_TOPIC = [
     "ik wil een pizza bestellen", "wie heeft de match gewonnen gisteren", "raconte-moi une blague",
     "hoeveel is 2 + 2", "c'est quoi la capitale de l'Australie ?", "mijn hond is ziek, wat moet ik doen",
     "recette de la tarte au citron", "wat is de beste film van dit jaar", "je cherche un appartement à Namur",
+    "bonjour", "dank je wel, tot ziens",
 ]
+# A question carrying an order number that lands on a tracking entry is an order lookup, not an FAQ.
+LOOKUPS = ["mijn bestelling 12345678 waar is die", "où est ma commande 45678912 ?"]
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +54,11 @@ def test_off_topic_gets_none(real_searcher):
     decisions = {q: real_searcher.search(q)["decision"] for q in OFF_TOPIC}
     wrong = {q: d for q, d in decisions.items() if d != "none"}
     assert len(wrong) <= 1, wrong
+
+
+@pytest.mark.parametrize("query", LOOKUPS)
+def test_order_number_questions_are_not_faq(real_searcher, query):
+    assert real_searcher.search(query)["decision"] == "none"
 
 
 def test_real_questions_are_rarely_dropped(report):

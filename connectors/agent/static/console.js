@@ -94,6 +94,7 @@ function connectLive() {
   ws.onclose = () => {
     setLive(false); state.ws = null;
     if (!state.me) return;
+    api("GET", "/me").catch(() => {});  // a 401 here (logged out elsewhere, expired) shows the login
     const delay = Math.min(10000, 500 * 2 ** state.wsRetry++);
     setTimeout(() => { if (state.me) connectLive(); }, delay);
   };
@@ -253,7 +254,8 @@ function renderMessage(m) {
   if (m.media && m.media.length) {
     const media = el("div", "buttons");
     m.media.forEach((u, i) => {
-      const url = typeof u === "string" ? u : u.url;
+      const url = String(typeof u === "string" ? u : (u && u.url) || "");
+      if (!/^https?:\/\//i.test(url)) return;  // never a javascript: link
       const a = el("a", "", `attachment ${i + 1}`); a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
       media.append(a);
     });
