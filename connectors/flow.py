@@ -20,7 +20,7 @@ from connectors import bus, handoff, outbox, rasa_client, store
 log = logging.getLogger(__name__)
 
 MAX_RASA_TEXT = 4000  # longer texts (emails) are stored whole but only their start goes to the NLU
-RASA_RETRIES = (0.5, 1.5, 4.0)  # waits between attempts when Rasa is down
+RASA_RETRIES = (0.5, 1.5, 4.0)  # waits between attempts while Rasa refuses connections
 RESUME_WINDOW = timedelta(hours=1)  # after a restart, route unrouted messages this recent
 
 TEXT_ONLY = {
@@ -198,6 +198,8 @@ async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) 
         except rasa_client.RasaError as exc:
             log.warning("Rasa turn for %s failed (attempt %d): %s", conv["id"], attempt + 1, exc)
             last_error = str(exc)
+            if not exc.retryable:  # Rasa may have seen it (timeout): never ask twice
+                break
     store.add_event(app["db"], conv["id"], "bot_error", "system", {"error": last_error})
     return None
 

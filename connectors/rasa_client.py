@@ -15,7 +15,15 @@ HEALTH_TIMEOUT = 2.0
 
 
 class RasaError(Exception):
-    """Rasa did not answer usably (down, timeout, non-JSON). The turn can be retried later."""
+    """Rasa did not answer usably (down, timeout, non-JSON).
+
+    `retryable` is True only when Rasa surely never saw the message (connection refused), so
+    asking again cannot make it process one customer message twice.
+    """
+
+    def __init__(self, message: str, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.retryable = retryable
 
 
 async def turn(session: aiohttp.ClientSession, rasa_url: str, sender: str, message: str,
@@ -29,8 +37,10 @@ async def turn(session: aiohttp.ClientSession, rasa_url: str, sender: str, messa
             if resp.status != 200:
                 raise RasaError(f"Rasa answered HTTP {resp.status}: {(await resp.text())[:200]}")
             data = await resp.json(content_type=None)
+    except aiohttp.ClientConnectorError as exc:
+        raise RasaError(f"Rasa unreachable: {exc}", retryable=True) from exc
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-        raise RasaError(f"Rasa unreachable: {type(exc).__name__}: {exc}") from exc
+        raise RasaError(f"Rasa failed mid-turn: {type(exc).__name__}: {exc}") from exc
     if not isinstance(data, list):
         raise RasaError(f"Rasa answered {type(data).__name__}, expected a list")
     return data

@@ -225,6 +225,11 @@ class _Session:
 async def ws_chat(request: web.Request) -> web.WebSocketResponse:
     """`GET /ws/chat[?token=...][&lang=nl|fr]`: one customer's live chat."""
     app = request.app
+    allowed = app["settings"]["WEBCHAT_ALLOWED_ORIGINS"]
+    origin = request.headers.get("Origin")
+    if allowed != "*" and origin and origin not in {o.strip() for o in allowed.split(",")}:
+        # Another site's page may not open chats in our customers' name.
+        raise web.HTTPForbidden(text=f"origin {origin} is not allowed (WEBCHAT_ALLOWED_ORIGINS)")
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_FRAME)
     await ws.prepare(request)
     lang = request.query.get("lang")

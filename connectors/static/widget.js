@@ -48,7 +48,7 @@
       error: "Er ging iets mis. Probeer het opnieuw."
     },
     fr: {
-      title: "Service client", online: "Nous répondons généralement tout de suite",
+      title: "Service client", online: "Nous répondons tout de suite",
       pending: "Un conseiller va prendre le relais", agent: "Vous parlez avec un conseiller",
       closed: "Conversation terminée", offline: "Connexion…",
       placeholder: "Écrivez votre message…", send: "Envoyer", open: "Ouvrir le chat", close: "Fermer le chat",
@@ -74,7 +74,8 @@
     ".head{background:var(--p);color:var(--op);padding:14px 16px;display:flex;align-items:center;gap:12px}" +
     ".avatar{width:38px;height:38px;border-radius:50%;background:rgba(255,255,255,.2);display:flex;align-items:center;justify-content:center;font-weight:700;font-size:16px;flex:none}" +
     ".who{flex:1;min-width:0}.shop{font-weight:700;font-size:16px;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}" +
-    ".status{font-size:12.5px;opacity:.9;display:flex;align-items:center;gap:6px}" +
+    ".status{font-size:12.5px;opacity:.9;display:flex;align-items:center;gap:6px;min-width:0}" +
+    ".stext{white-space:nowrap;overflow:hidden;text-overflow:ellipsis}" +
     ".dot{width:8px;height:8px;border-radius:50%;background:#4ade80;flex:none}.dot.off{background:#fbbf24}" +
     ".x{background:transparent;border:0;color:var(--op);cursor:pointer;width:34px;height:34px;border-radius:8px;display:flex;align-items:center;justify-content:center}" +
     ".x:hover{background:rgba(255,255,255,.15)}.x svg{width:20px;height:20px}" +

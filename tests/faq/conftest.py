@@ -20,7 +20,7 @@ EVAL_DIR = REPO / "tests" / "data" / "faq_eval"
 
 def copy_base(dest: Path) -> Path:
     """A writable copy of the small valid base (3 entries x nl/fr)."""
-    shutil.copytree(VALID, dest)
+    shutil.copytree(VALID, dest, ignore=shutil.ignore_patterns(".index"))
     return dest
 
 

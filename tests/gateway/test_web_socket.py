@@ -201,3 +201,16 @@ async def test_demo_page_and_widget_are_served(gateway):
         js = await resp.text()
         assert resp.status == 200 and "javascript" in resp.headers["Content-Type"]
         assert "/ws/chat" in js and "localStorage" in js
+
+
+async def test_only_allowed_origins_may_open_a_chat(tmp_path):
+    from .conftest import running_gateway
+
+    async with running_gateway(tmp_path / "h.db", WEBCHAT_ALLOWED_ORIGINS="https://shop.example") as gw:
+        with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+            await gw.http.ws_connect(f"{gw.url}/ws/chat", headers={"Origin": "https://evil.example"})
+        assert refused.value.status == 403
+        ws = await gw.http.ws_connect(f"{gw.url}/ws/chat", headers={"Origin": "https://shop.example"})
+        assert (await ws.receive_json(timeout=10))["type"] == "session"
+        await ws.close()
+        assert gw.db["conversations"].count == 1

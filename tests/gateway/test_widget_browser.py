@@ -123,3 +123,27 @@ async def test_order_lookup_in_the_widget(stack_gateway, bot_stack, browser):
     joined = " ".join(texts)
     assert order["order_number"] in joined and order["tracking_number"] in joined, texts
     await page.close()
+
+
+async def test_button_frame_reaches_the_bot_and_the_reply_follows_the_language(stack_gateway):
+    """Over the raw WebSocket: a button payload goes to Rasa as is; the answer is in French."""
+    from .conftest import frames_until
+
+    ws = await stack_gateway.http.ws_connect(f"{stack_gateway.url}/ws/chat?lang=fr")
+    session = await ws.receive_json(timeout=10)
+    assert session["type"] == "session"
+    await ws.send_json({"type": "message", "text": "Bonjour, j'ai une question sur ma commande"})
+    await frames_until(ws, lambda f: f.get("type") == "message")
+    await ws.send_json({"type": "button", "payload": "/greet"})
+    frames = await frames_until(ws, lambda f: f.get("type") == "message")
+    assert {"type": "typing", "on": True} in frames
+    reply = frames[-1]
+    assert reply["from"] == "bot" and set(reply) >= {"type", "from", "text", "buttons"}
+    from faq.language import detect
+
+    assert detect(reply["text"])[0] == "fr", reply["text"]
+    stored = stack_gateway.db.execute(
+        "SELECT text FROM messages WHERE conversation_id=? AND direction='in' ORDER BY id",
+        (session["conversation_id"],)).fetchall()
+    assert stored[-1] == ("/greet",)
+    await ws.close()
