@@ -22,7 +22,7 @@ class EvalError(Exception):
 @dataclass(frozen=True)
 class Question:
     query: str
-    id: str
+    id: str | None  # None: an off-topic question, expected decision "none"
     lang: str | None
     cross: bool
     file: str
@@ -33,18 +33,23 @@ def _row(raw: dict, file: str, line: int) -> Question:
     if not isinstance(raw, dict):
         raise EvalError(f"{file}:{line}: expected an object with query and id")
     query = raw.get("query", raw.get("question"))
-    expected = raw.get("id", raw.get("expected"))
+    key = "id" if "id" in raw else "expected"
+    expected = raw.get(key)
     if not isinstance(query, str) or not query.strip():
         raise EvalError(f"{file}:{line}: missing 'query' (or 'question')")
-    if not isinstance(expected, str) or not expected.strip():
-        raise EvalError(f"{file}:{line}: missing 'id' (or 'expected')")
+    if key not in raw:
+        raise EvalError(f"{file}:{line}: missing 'id' (or 'expected'; null marks an off-topic question)")
+    if expected is None or (isinstance(expected, str) and expected.strip().lower() in ("", "none", "null")):
+        expected = None  # off-topic: the right outcome is decision "none"
+    elif not isinstance(expected, str):
+        raise EvalError(f"{file}:{line}: 'id' must be a string or null")
     lang = raw.get("lang") or None
     if lang not in (None, "nl", "fr"):
         raise EvalError(f"{file}:{line}: lang must be nl or fr, got {lang!r}")
     cross = raw.get("cross", False)
     if isinstance(cross, str):
         cross = cross.strip().lower() in ("1", "true", "yes")
-    return Question(query.strip(), expected.strip(), lang, bool(cross), file, line)
+    return Question(query.strip(), expected.strip() if expected else None, lang, bool(cross), file, line)
 
 
 def _read_file(path: Path) -> list[Question]:
@@ -147,6 +152,12 @@ def _groups(questions: list[Question]) -> dict[str, list[int]]:
 
 def run_eval(searcher: Searcher, questions: list[Question]) -> dict:
     """Figures per method and group, plus the decisions our searcher takes on these questions."""
+    off_topic = [q for q in questions if q.id is None]
+    questions = [q for q in questions if q.id is not None]
+    off_decisions = {"answer": 0, "clarify": 0, "none": 0}
+    for q in off_topic:
+        hits, qv = searcher._rank(q.query)
+        off_decisions[searcher.decide(hits, q.query, qv)] += 1
     decisions = {"answer": 0, "clarify": 0, "none": 0}
     answered_right = 0
     hybrid_orders: list[list[str]] = []
@@ -177,6 +188,8 @@ def run_eval(searcher: Searcher, questions: list[Question]) -> dict:
                                "rank": pos, "where": f"{q.file}:{q.line}"})
         report["methods"][name] = {g: metrics([ranks[i] for i in idx]) for g, idx in groups.items() if idx}
     report["decisions"] = decisions
+    report["off_topic"] = {"questions": len(off_topic), "decisions": off_decisions,
+                           "none_rate": off_decisions["none"] / len(off_topic) if off_topic else None}
     report["answer_precision"] = answered_right / decisions["answer"] if decisions["answer"] else None
     report["misses"] = misses
     return report
@@ -184,6 +197,8 @@ def run_eval(searcher: Searcher, questions: list[Question]) -> dict:
 
 def format_report(report: dict) -> str:
     lines = [f"{report['questions']} questions, model {report['model']}"]
+    if not report["methods"]:
+        return "\n".join(lines)
     groups = list(next(iter(report["methods"].values())).keys())
     lines.append(f"{'method':<12}{'group':<7}{'n':>5}{'top-1':>8}{'MRR':>8}{'R@3':>8}")
     for name, per_group in report["methods"].items():
@@ -195,6 +210,11 @@ def format_report(report: dict) -> str:
     lines.append(f"decisions: answer {d['answer']}, clarify {d['clarify']}, none {d['none']}; "
                  f"answer precision {prec:.3f}" if prec is not None else
                  f"decisions: answer {d['answer']}, clarify {d['clarify']}, none {d['none']}")
+    off = report["off_topic"]
+    if off["questions"]:
+        od = off["decisions"]
+        lines.append(f"off-topic questions: {off['questions']}: none {od['none']}, clarify {od['clarify']}, "
+                     f"answer {od['answer']} (none rate {off['none_rate']:.3f})")
     if report["unknown_ids"]:
         lines.append(f"{len(report['unknown_ids'])} question(s) name an id that is not in the FAQ:")
         lines += ["  " + u for u in report["unknown_ids"]]

@@ -28,7 +28,7 @@ ANCHORS: tuple[str, ...] = (
     "ik zoek werk", "een huis huren in de stad", "hoe laat vertrekt de trein", "vakantie boeken naar Spanje",
     "je cherche un emploi", "louer un appartement", "les horaires de bus", "réserver un hôtel pour les vacances",
     # chit-chat with the bot
-    "vertel eens een mop", "ben jij een robot", "hoe gaat het met jou", "schrijf een gedicht voor mij",
+    "ken jij een grappig verhaal", "ben jij een robot", "hoe gaat het met jou", "schrijf een gedicht voor mij",
     "raconte-moi une histoire", "tu es un humain ?", "comment tu vas", "chante une chanson",
     # shopping for things these shops do not sell
     "ik wil kleren kopen", "waar koop ik een nieuwe gsm", "bloemen laten bezorgen",

@@ -7,7 +7,9 @@
 """
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,4 +107,10 @@ async def make_gateway(tmp_path):
 
     yield make
     for server in started:
-        await server.close()
+        try:
+            await asyncio.wait_for(server.close(), 20)
+        except asyncio.TimeoutError:  # show what hangs instead of hanging the whole suite
+            for task in asyncio.all_tasks():
+                print("pending at gateway shutdown:", task.get_name(), file=sys.stderr)
+                task.print_stack(limit=6, file=sys.stderr)
+            raise

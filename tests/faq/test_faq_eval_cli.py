@@ -22,8 +22,8 @@ def test_eval_cli_folder_with_jsonl_and_csv(base, tmp_path):
         json.dumps({"query": "ik vind mijn factuur niet", "lang": "nl", "id": "shop.invoice", "cross": False}) + "\n"
         + json.dumps({"question": "dans combien de jours je reçois le colis", "lang": "fr",
                       "expected": "shop.delivery-time", "cross": True}) + "\n", encoding="utf-8")
-    (folder / "b.csv").write_text("query,id,lang,cross\nhoe kan ik iets terugsturen,shop.return,nl,false\n",
-                                  encoding="utf-8")
+    (folder / "b.csv").write_text("query,id,lang,cross\nhoe kan ik iets terugsturen,shop.return,nl,false\n"
+                                  "wat voor weer wordt het morgen,,nl,false\n", encoding="utf-8")
     done = run_cli(["faq", "eval", "--json", str(folder)], faq_dir=base)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
@@ -32,6 +32,9 @@ def test_eval_cli_folder_with_jsonl_and_csv(base, tmp_path):
     hybrid = report["methods"]["hybrid"]
     assert hybrid["all"]["n"] == 3 and hybrid["nl"]["n"] == 2 and hybrid["cross"]["n"] == 1
     assert hybrid["all"]["top1"] == 1.0
+    # a row without an expected id is an off-topic question: scored on the decision, not on ranking
+    assert report["off_topic"]["questions"] == 1
+    assert report["off_topic"]["decisions"]["none"] == 1
 
 
 def test_eval_cli_text_report(base, tmp_path):
