@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from connectors import flow, outbox, store
-from connectors.email_imap import ImapError, ImapSettings, fetch_unseen, mark_seen
+from connectors.email_imap import ImapSettings, fetch_unseen, mark_seen
 from connectors.email_parse import ParsedMail, parse_mail
 from connectors.email_smtp import (
     SmtpSendError,

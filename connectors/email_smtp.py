@@ -12,7 +12,7 @@ import smtplib
 import ssl
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formataddr, formatdate, parseaddr
+from email.utils import formatdate, parseaddr
 
 TIMEOUT = 30.0
 _OWN_ID = re.compile(r"^<hd\.([0-9a-f]{32})\.[0-9a-f]+@[^>]+>$")
@@ -121,7 +121,3 @@ def send(cfg: SmtpSettings, msg: EmailMessage) -> None:
         raise SmtpSendError(f"SMTP server lacks a feature we need: {exc}", False) from exc
     except (smtplib.SMTPException, OSError) as exc:
         raise SmtpSendError(f"SMTP {cfg.host}:{cfg.port} unreachable: {exc}", True) from exc
-
-
-def display_from(name: str | None, addr: str) -> str:
-    return formataddr((name, addr)) if name else addr
