@@ -13,19 +13,16 @@ sys.path.insert(0, str(Path(__file__).parent))  # tests/support/ helpers
 def rasa_stack(tmp_path_factory):
     """A real Rasa server + real action server on free loopback ports (one per test session).
 
-    Trains the model first if bot/ changed. The action server gets its own ORDERS_DB
-    (`rasa_stack.orders_db`) seeded with the demo orders, so lookups work out of the box.
+    Trains a model first only if bot/models/ has none (`make test` runs `helpdesk train`, which
+    retrains when bot/ changed). The action server gets its own ORDERS_DB (`rasa_stack.orders_db`)
+    seeded with the demo orders (actions/demo.py), so lookups work out of the box.
     Attributes: rasa_url, actions_url, orders_db; helpers say(), tracker(), slots().
     """
+    from actions.demo import seed_demo
     from support.rasa_stack import start_stack
 
     workdir = tmp_path_factory.mktemp("rasa_stack")
-    try:
-        from actions.demo import seed_demo
-
-        seed_demo(str(workdir / "orders.db"))
-    except ImportError:  # orders store not there yet: the stack still starts
-        pass
+    seed_demo(str(workdir / "orders.db"))
     stack = start_stack(workdir)
     yield stack
     stack.stop()
