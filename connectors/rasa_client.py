@@ -27,10 +27,15 @@ class RasaError(Exception):
 
 
 async def turn(session: aiohttp.ClientSession, rasa_url: str, sender: str, message: str,
-               language: str, channel: str) -> list[dict[str, Any]]:
-    """Send one customer message; return Rasa's list of bot messages."""
-    body = {"sender": sender, "message": message,
-            "metadata": {"language": language, "channel": channel}}
+               language: str, channel: str, sender_identity: str | None = None) -> list[dict[str, Any]]:
+    """Send one customer message; return Rasa's list of bot messages.
+
+    `sender_identity` names the customer across conversations (one contact), so the action server
+    can limit failed order lookups per customer and not only per conversation."""
+    metadata = {"language": language, "channel": channel}
+    if sender_identity:
+        metadata["sender_identity"] = sender_identity
+    body = {"sender": sender, "message": message, "metadata": metadata}
     try:
         async with session.post(f"{rasa_url.rstrip('/')}/webhooks/rest/webhook", json=body,
                                 timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT)) as resp:
