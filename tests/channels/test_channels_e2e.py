@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 from twilio.request_validator import RequestValidator
 
+from channels_support import wait_until as support_wait_until
 from channels_support import AUTH_TOKEN, MAILBOX, WA_FROM, email_settings, whatsapp_settings
 from connectors.flow import BOT_DOWN
 
@@ -37,14 +38,8 @@ async def signed_post(url: str, data: dict) -> tuple[int, str]:
             return r.status, await r.text()
 
 
-async def wait_until(predicate, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        await asyncio.sleep(0.1)
-    return predicate()
+def wait_until(predicate, timeout: float = 30.0):
+    return support_wait_until(predicate, timeout, 0.1)
 
 
 async def test_whatsapp_signed_message_gets_the_bots_answer_once(make_gateway, twilio, rasa_stack):

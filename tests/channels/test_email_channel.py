@@ -6,12 +6,12 @@ Bot answers need Rasa (see test_channels_e2e.py); here Rasa is unreachable, so t
 from __future__ import annotations
 
 import asyncio
-import time
 from email.message import EmailMessage
 
 import aiohttp
 import pytest
 
+from channels_support import wait_until as support_wait_until
 from channels_support import MAILBOX, email_settings, free_port
 from connectors import email_channel, email_smtp, flow, outbox
 
@@ -37,14 +37,8 @@ def customer_mail(msg_id: str, subject: str, body: str, *, sender: str = f"Marie
     return msg.as_bytes()
 
 
-async def wait_until(predicate, timeout: float = 15.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    return predicate()
+def wait_until(predicate, timeout: float = 15.0):
+    return support_wait_until(predicate, timeout, 0.05)
 
 
 @pytest.fixture

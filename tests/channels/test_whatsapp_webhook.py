@@ -6,12 +6,12 @@ flow itself. Replies still travel through the real twilio client to the stand-in
 from __future__ import annotations
 
 import asyncio
-import time
 
 import aiohttp
 import pytest
 from twilio.request_validator import RequestValidator
 
+from channels_support import wait_until as support_wait_until
 from channels_support import AUTH_TOKEN, WA_FROM, whatsapp_settings
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
@@ -39,14 +39,8 @@ async def post(url: str, data: dict, signed_url: str | None = None, token: str =
             return r.status, await r.text(), r.headers.get("Content-Type", "")
 
 
-async def wait_until(predicate, timeout: float = 10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    return predicate()
+def wait_until(predicate, timeout: float = 10.0):
+    return support_wait_until(predicate, timeout, 0.05)
 
 
 @pytest.fixture
