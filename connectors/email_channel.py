@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from connectors.channel_settings import setting, switched_off
 from connectors import flow, outbox, store
 from connectors.email_imap import ImapSettings, fetch_unseen, mark_seen
 from connectors.email_parse import ParsedMail, parse_mail
@@ -37,15 +38,6 @@ CLOSING = {
 }
 
 
-def setting(app: web.Application, name: str, default: str | None = None) -> str | None:
-    """App settings (tests and `create_app` overrides) first, then the environment / `.env`."""
-    value = app["settings"].get(name) if "settings" in app else None
-    if value in (None, ""):
-        from helpdesk import settings
-
-        value = settings.get(name, default)
-    return str(value) if value not in (None, "") else default
-
 
 def _flag(value: str | None, default: bool) -> bool:
     if value is None:
@@ -64,11 +56,7 @@ def _int(app: web.Application, name: str, default: int) -> int:
 
 def setup(app: web.Application) -> None:
     """Start the poller and register the sender; with settings missing, log once and stay off."""
-    missing = [name for name in REQUIRED if not setting(app, name)]
-    if missing:
-        reason = f"missing settings: {', '.join(missing)}"
-        log.info("channel email off: %s", reason)
-        app["channel_status"][CHANNEL] = reason
+    if switched_off(app, CHANNEL, REQUIRED):
         app["email"] = None
         return
     imap_ssl = _flag(setting(app, "IMAP_SSL"), True)

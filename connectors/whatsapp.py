@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from connectors.channel_settings import setting, switched_off
 from connectors import bus, flow, outbox, store
 from connectors.twilio_send import TwilioSendError, TwilioSettings, make_client, send_parts
 from connectors.twilio_wire import (
@@ -40,15 +41,6 @@ _FRENCH_PREFIXES = ("+33", "+377", "+262", "+594", "+596", "+590")
 _DUTCH_PREFIXES = ("+31",)
 
 
-def setting(app: web.Application, name: str, default: str | None = None) -> str | None:
-    """App settings (tests and `create_app` overrides) first, then the environment / `.env`."""
-    value = app["settings"].get(name) if "settings" in app else None
-    if value in (None, ""):
-        from helpdesk import settings
-
-        value = settings.get(name, default)
-    return value if value not in (None, "") else default
-
 
 def _flag(value: str | None) -> bool:
     return str(value or "").strip().lower() in ("1", "true", "yes", "on")
@@ -59,13 +51,9 @@ def setup(app: web.Application) -> None:
 
     The webhook routes are mounted even when off, so Twilio gets a clear 503 instead of a 404.
     """
-    missing = [name for name in REQUIRED if not setting(app, name)]
     app.router.add_post(WEBHOOK_PATH, webhook)
     app.router.add_post(STATUS_PATH, status_callback)
-    if missing:
-        reason = f"missing settings: {', '.join(missing)}"
-        log.info("channel whatsapp off: %s", reason)
-        app["channel_status"][CHANNEL] = reason
+    if switched_off(app, CHANNEL, REQUIRED):
         app["whatsapp"] = None
         return
     sender = setting(app, "TWILIO_WHATSAPP_FROM")
