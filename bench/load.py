@@ -49,6 +49,7 @@ class Conversation:
     def __init__(self, n: int, lang: str) -> None:
         self.n, self.lang = n, lang
         self.latencies: list[float] = []
+        self.turns: list[tuple[float, float, str]] = []  # (sent at, latency s, text) for --slowest
         self.sent = 0
         self.lost = 0
         self.handoff = False
@@ -110,6 +111,7 @@ async def run_conversation(session: aiohttp.ClientSession, url: str, conv: Conve
                     conv.lost += 1
                 else:
                     conv.latencies.append(time.perf_counter() - t0)
+                    conv.turns.append((t0, conv.latencies[-1], text))
                 await asyncio.sleep(random.uniform(*think))
             reader.cancel()
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
@@ -155,6 +157,7 @@ async def main() -> int:
     ap.add_argument("--max-seconds", type=float, default=300.0, help="stop starting turns after this")
     ap.add_argument("--settle", type=float, default=10.0, help="seconds to let late replies land before checking")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--slowest", type=int, default=0, help="also list the K slowest turns (when sent, text)")
     args = ap.parse_args()
     random.seed(args.seed)
     think = tuple(float(x) for x in args.think.split(","))
@@ -186,6 +189,10 @@ async def main() -> int:
     print(f"late (> {args.timeout:.0f} s)       {late}")
     print(f"handed off           {sum(c.handoff for c in convs)} conversation(s) (bot stops answering them)")
     print(f"messages lost        {lost}  (missing from history: {missing}, never answered: {unanswered})")
+    if args.slowest:
+        slow = sorted((x for c in convs for x in c.turns), key=lambda x: -x[1])[:args.slowest]
+        for sent_at, latency, text in slow:
+            print(f"  slow turn at +{sent_at - t0:6.1f} s  {latency * 1000:6.0f} ms  {text[:60]}")
     if errors:
         print(f"errors               {len(errors)}: {sorted(set(errors))[:5]}")
     return 0 if lost == 0 and not errors else 1

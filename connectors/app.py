@@ -123,13 +123,16 @@ async def healthz(request: web.Request) -> web.Response:
         db_ok = True
     except Exception:  # a broken database must show here, not crash the probe
         db_ok = False
-    rasa_ok = await rasa_client.healthy(app["http"], settings["RASA_URL"], "/status")
+    rasa_urls = rasa_client.servers(settings["RASA_URL"])
+    rasa_each = await asyncio.gather(*(rasa_client.healthy(app["http"], url, "/status") for url in rasa_urls))
+    rasa_ok = bool(rasa_each) and all(rasa_each)
     actions_ok = await rasa_client.healthy(app["http"], settings["ACTIONS_URL"], "/health")
     body = {
         "status": "ok" if (db_ok and rasa_ok and actions_ok) else "degraded",
         "gateway": {"ok": True},
         "db": {"ok": db_ok, "path": str(settings["HELPDESK_DB"])},
-        "rasa": {"ok": rasa_ok, "url": settings["RASA_URL"]},
+        "rasa": {"ok": rasa_ok, "url": settings["RASA_URL"],
+                 "servers": [{"url": url, "ok": ok} for url, ok in zip(rasa_urls, rasa_each)]},
         "actions": {"ok": actions_ok, "url": settings["ACTIONS_URL"]},
         "channels": channel_report(app),
     }

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Callable
 
 import click
 
@@ -22,14 +23,31 @@ def _find_model() -> Path:
     return models[-1]
 
 
+def rasa_servers() -> int:
+    """How many Rasa servers to run (RASA_SERVERS). One Rasa server works one core; with the
+    gateway and action server beside it, two of them keep the reply time under 300 ms for 50 busy
+    chats on a 2-core machine (bench/load.py). Each takes about 1 GB of memory."""
+    default = 2 if (os.cpu_count() or 1) >= 2 else 1
+    return max(1, settings.get_int("RASA_SERVERS", default))
+
+
+def _rasa_urls() -> list[str]:
+    """Rasa servers on consecutive ports from RASA_PORT; the gateway shards conversations over them."""
+    first = settings.get_int("RASA_PORT", 5005)
+    return [f"http://127.0.0.1:{first + i}" for i in range(rasa_servers())]
+
+
+def _rasa_names(count: int) -> list[str]:
+    return ["rasa"] + [f"rasa-{i + 1}" for i in range(1, count)]
+
+
 def _children(echo) -> list:
     """The three processes of a running helpdesk, in start order."""
     from connectors.supervisor import Child, http_ok
 
     port = settings.get_int("HELPDESK_PORT", 8080)
-    rasa_port = settings.get_int("RASA_PORT", 5005)
     actions_port = settings.get_int("ACTIONS_PORT", 5055)
-    rasa_url = f"http://127.0.0.1:{rasa_port}"
+    rasa_urls = _rasa_urls()
     actions_url = f"http://127.0.0.1:{actions_port}"
     gateway_url = f"http://127.0.0.1:{port}"
     logs = Path(settings.get("HELPDESK_LOG_DIR", str(VAR_DIR / "log")))
@@ -39,7 +57,7 @@ def _children(echo) -> list:
     if not rasa.exists():
         raise click.ClickException(f"{rasa} not found: run `make install` first")
     model = _find_model()
-    endpoints = logs / f"endpoints-{rasa_port}.yml"  # per instance: tests run several at once
+    endpoints = logs / f"endpoints-{actions_port}.yml"  # per instance: tests run several at once
     logs.mkdir(parents=True, exist_ok=True)
     endpoints.write_text(f'action_endpoint:\n  url: "{actions_url}/webhook"\n')
 
@@ -49,12 +67,12 @@ def _children(echo) -> list:
     actions_env = dict(base, SANIC_HOST="127.0.0.1",
                        PYTHONPATH=os.pathsep.join([str(ROOT), str(BOT_DIR)]))
     rasa_env = dict(base, PYTHONPATH=str(BOT_DIR))  # custom NLU components: bot/components
-    gateway_env = dict(base, HELPDESK_PORT=str(port), RASA_URL=rasa_url, ACTIONS_URL=actions_url,
-                       PYTHONPATH=str(ROOT))
+    gateway_env = dict(base, HELPDESK_PORT=str(port), RASA_URL=",".join(rasa_urls),
+                       ACTIONS_URL=actions_url, PYTHONPATH=str(ROOT))
 
-    def rasa_ready() -> bool:
-        return http_ok(f"{rasa_url}/status",
-                       lambda status, body: status == 200 and bool((body or {}).get("model_file")))
+    def rasa_ready(url: str) -> Callable[[], bool]:
+        return lambda: http_ok(f"{url}/status",
+                               lambda status, body: status == 200 and bool((body or {}).get("model_file")))
 
     def gateway_ready() -> bool:
         # 503 "degraded" still means the gateway serves; the body says which part is down.
@@ -64,10 +82,11 @@ def _children(echo) -> list:
     return [
         Child("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
               ROOT, actions_env, logs / "actions.log", lambda: http_ok(f"{actions_url}/health")),
-        Child("rasa", [str(rasa), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
+        *(Child(name, [str(rasa), "run", "--enable-api", "-i", "127.0.0.1", "-p", url.rsplit(":", 1)[1],
                        "--model", str(model), "--endpoints", str(endpoints),
                        "--credentials", str(BOT_DIR / "credentials.yml")],
-              BOT_DIR, rasa_env, logs / "rasa.log", rasa_ready),
+                BOT_DIR, rasa_env, logs / f"{name}.log", rasa_ready(url))
+          for name, url in zip(_rasa_names(len(rasa_urls)), rasa_urls)),
         Child("gateway", [sys.executable, "-m", "connectors"], ROOT, gateway_env, logs / "gateway.log",
               gateway_ready),
     ]
@@ -90,6 +109,11 @@ def up(timeout: float) -> None:
         sup.start_all()
         echo("waiting for Rasa to load its model (about a minute)...")
         if sup.wait_healthy(timeout):
+            from connectors.warmup import TURNS, warm_up
+
+            for url in _rasa_urls():
+                answered, took = warm_up(url)
+                echo(f"warmed up {url}: {answered}/{len(TURNS)} turns in {took:.1f} s")
             public = settings.get("PUBLIC_URL", f"http://127.0.0.1:{port}")
             echo("ready:")
             echo(f"  demo shop + web chat  http://127.0.0.1:{port}/")

@@ -264,7 +264,7 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
     refs = list(last.get("references") or [])
     if conversation.get("thread_key") and conversation["thread_key"] not in refs:
         refs.insert(0, conversation["thread_key"])
-    message_id = new_message_id(conversation["id"], state["smtp"].from_addr)
+    message_id = new_message_id(conversation["id"], state["smtp"].from_addr, message.get("id"))
     msg = build_reply(
         from_addr=state["smtp"].from_addr,
         to_addr=contact["identity"],

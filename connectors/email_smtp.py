@@ -37,10 +37,15 @@ class SmtpSettings:
     ssl: bool = False  # implicit TLS (port 465)
 
 
-def new_message_id(conversation_id: str, from_addr: str) -> str:
-    """<hd.{conversation id}.{random}@{our domain}>: recognisably ours, unique, no personal data."""
+def new_message_id(conversation_id: str, from_addr: str, outbox_id: int | None = None) -> str:
+    """<hd.{conversation id}.{outbox id or random}@{our domain}>: recognisably ours, no personal data.
+
+    With the outbox message's id the Message-ID is the same on every attempt: if the gateway dies
+    after the SMTP server took a mail but before it was marked sent, the resend carries the same
+    Message-ID and mail systems show it once instead of twice."""
     domain = parseaddr(from_addr)[1].rpartition("@")[2] or "helpdesk.invalid"
-    return f"<hd.{conversation_id}.{secrets.token_hex(8)}@{domain}>"
+    unique = f"{int(outbox_id):x}" if outbox_id is not None else secrets.token_hex(8)
+    return f"<hd.{conversation_id}.{unique}@{domain}>"
 
 
 def conversation_of(message_id: str) -> str | None:

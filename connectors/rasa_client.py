@@ -2,10 +2,16 @@
 
 One Rasa sender id per conversation (the conversation id); language and channel travel as
 metadata so actions answer in the conversation's language.
+
+`RASA_URL` may name several Rasa servers, comma-separated. Each conversation then belongs to one
+of them, chosen by a hash of its id: its tracker and its lock live in that server's memory, so
+turns, tracker reads and the hand-back must all reach the same one. One Rasa server handles
+turns on one core (~60 ms of CPU each); two of them use both cores of a small machine.
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from typing import Any
 
 import aiohttp
@@ -26,6 +32,20 @@ class RasaError(Exception):
         self.retryable = retryable
 
 
+def servers(rasa_url: str) -> list[str]:
+    """The Rasa servers a `RASA_URL` setting names (one URL, or several comma-separated)."""
+    return [url.strip().rstrip("/") for url in rasa_url.split(",") if url.strip()]
+
+
+def server_for(rasa_url: str, sender: str) -> str:
+    """The server that owns `sender`'s conversation; stable across gateway restarts."""
+    urls = servers(rasa_url)
+    if len(urls) == 1:
+        return urls[0]
+    digest = hashlib.sha256(sender.encode("utf-8")).digest()
+    return urls[int.from_bytes(digest[:8], "big") % len(urls)]
+
+
 async def turn(session: aiohttp.ClientSession, rasa_url: str, sender: str, message: str,
                language: str, channel: str, sender_identity: str | None = None) -> list[dict[str, Any]]:
     """Send one customer message; return Rasa's list of bot messages.
@@ -37,7 +57,7 @@ async def turn(session: aiohttp.ClientSession, rasa_url: str, sender: str, messa
         metadata["sender_identity"] = sender_identity
     body = {"sender": sender, "message": message, "metadata": metadata}
     try:
-        async with session.post(f"{rasa_url.rstrip('/')}/webhooks/rest/webhook", json=body,
+        async with session.post(f"{server_for(rasa_url, sender)}/webhooks/rest/webhook", json=body,
                                 timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT)) as resp:
             if resp.status != 200:
                 raise RasaError(f"Rasa answered HTTP {resp.status}: {(await resp.text())[:200]}")
@@ -53,7 +73,7 @@ async def turn(session: aiohttp.ClientSession, rasa_url: str, sender: str, messa
 
 async def tracker(session: aiohttp.ClientSession, rasa_url: str, sender: str) -> dict:
     """The conversation's tracker (slots the console shows)."""
-    async with session.get(f"{rasa_url.rstrip('/')}/conversations/{sender}/tracker",
+    async with session.get(f"{server_for(rasa_url, sender)}/conversations/{sender}/tracker",
                            timeout=aiohttp.ClientTimeout(total=10)) as resp:
         resp.raise_for_status()
         return await resp.json(content_type=None)
@@ -67,7 +87,7 @@ async def reset_handoff(session: aiohttp.ClientSession, rasa_url: str, sender: s
         {"event": "slot", "name": "failed_lookups", "value": 0},
     ]
     try:
-        async with session.post(f"{rasa_url.rstrip('/')}/conversations/{sender}/tracker/events",
+        async with session.post(f"{server_for(rasa_url, sender)}/conversations/{sender}/tracker/events",
                                 json=events, timeout=aiohttp.ClientTimeout(total=10)) as resp:
             if resp.status >= 400:
                 raise RasaError(f"Rasa answered HTTP {resp.status}: {(await resp.text())[:200]}")
@@ -76,7 +96,12 @@ async def reset_handoff(session: aiohttp.ClientSession, rasa_url: str, sender: s
 
 
 async def healthy(session: aiohttp.ClientSession, url: str, path: str) -> bool:
-    """True when `url + path` answers 200 quickly (Rasa: `/status`, actions: `/health`)."""
+    """True when `url + path` answers 200 quickly (Rasa: `/status`, actions: `/health`).
+
+    With several comma-separated URLs, True only when every one of them does."""
+    urls = servers(url)
+    if len(urls) > 1:
+        return all(await asyncio.gather(*(healthy(session, one, path) for one in urls)))
     try:
         async with session.get(f"{url.rstrip('/')}{path}",
                                timeout=aiohttp.ClientTimeout(total=HEALTH_TIMEOUT)) as resp:

@@ -7,6 +7,7 @@ through the real client code path (auth, headers, form encoding, error parsing),
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 
 import requests
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -79,3 +80,32 @@ def send_parts(client: Client, cfg: TwilioSettings, identity: str, parts: list[s
             raise TwilioSendError(f"twilio error: {exc}", False, sids) from exc
         sids.append(msg.sid)
     return sids
+
+
+def already_sent(client: Client, cfg: TwilioSettings, identity: str, parts: list[str],
+                 since: datetime) -> list[str]:
+    """SIDs of the leading `parts` Twilio already holds for this customer, created at `since` or later.
+
+    Why: if the gateway died between Twilio accepting a message and our database marking it sent,
+    the outbox cannot know whether the send happened. Twilio's message list (newest first, filtered
+    by To/From) answers that, so the resend skips what went out and nothing is sent twice.
+    Raises TwilioSendError when Twilio cannot be asked (the caller retries later; it must not guess).
+    """
+    try:
+        recent = client.messages.list(to=whatsapp_address(identity), from_=cfg.whatsapp_from,
+                                      limit=max(20, 4 * len(parts)))
+    except TwilioRestException as exc:
+        raise TwilioSendError(f"twilio {exc.status} code {exc.code}: {exc.msg}", retryable_status(exc.status)) from exc
+    except (requests.RequestException, OSError, TwilioException) as exc:
+        raise TwilioSendError(f"twilio unreachable: {exc}", True) from exc
+    floor = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+    candidates = [m for m in reversed(recent)  # oldest first, like the parts
+                  if m.date_created is None or m.date_created >= floor - timedelta(seconds=5)]
+    found: list[str] = []
+    for part in parts:
+        match = next((m for m in candidates if (m.body or "") == part and m.sid not in found), None)
+        if match is None:
+            break
+        found.append(match.sid)
+        candidates = candidates[candidates.index(match) + 1:]
+    return found

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
 from connectors.channel_settings import setting, switched_off
 from connectors import bus, flow, outbox, store
-from connectors.twilio_send import TwilioSendError, TwilioSettings, make_client, send_parts
+from connectors.twilio_send import TwilioSendError, TwilioSettings, already_sent, make_client, send_parts
 from connectors.twilio_wire import (
     EMPTY_TWIML,
     WebhookError,
@@ -221,8 +222,19 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
     if not parts:
         parts = [""]
     done: list[str] = state["partial"].get(message["id"], [])
-    todo = parts[len(done):]
     try:
+        if not done and message.get("attempts"):
+            # A retry, or a resume after a crash: an earlier attempt may have reached Twilio (a
+            # timeout, or a kill between Twilio's answer and our "sent"). Ask Twilio what it has.
+            done = await asyncio.to_thread(already_sent, state["client"], state["cfg"], contact["identity"],
+                                           parts, datetime.fromisoformat(message["created_at"]))
+            if done:
+                log.info("message %s: %d of %d part(s) already at Twilio; not sent again",
+                         message["id"], len(done), len(parts))
+        todo = parts[len(done):]
+        if not todo:
+            state["partial"].pop(message["id"], None)
+            return done[-1]
         sids = await asyncio.to_thread(send_parts, state["client"], state["cfg"], contact["identity"], todo,
                                        [] if done else media_urls)
     except TwilioSendError as exc:

@@ -73,6 +73,8 @@ async def test_mail_in_is_stored_marked_seen_and_answered_in_the_thread(gw, dove
     assert "Désolé" in reply.get_content() and "Cordialement" in reply.get_content()
     out = await wait_until(lambda: gw.rows("SELECT * FROM messages WHERE direction='out' AND status='sent'"))
     assert out[0]["channel_message_id"] == reply["Message-ID"]
+    # the Message-ID comes from the outbox row: a resend after a crash carries the same one
+    assert reply["Message-ID"] == email_smtp.new_message_id(conv["id"], "support@shop.test", out[0]["id"])
     assert smtp_sink.messages[0]["authenticated"]  # logged in with SMTP_USER
 
 
@@ -169,6 +171,10 @@ def test_reply_headers_and_subject_rules():
     assert email_smtp.reply_subject("Où est ma commande ?", "fr") == "Re: Où est ma commande ?"
     assert email_smtp.reply_subject("", "fr") == "Re: Votre question"
     assert email_smtp.conversation_of("<abc@example.fr>") is None
+    again = email_smtp.new_message_id("a" * 32, "support@shop.test", 42)
+    assert again == email_smtp.new_message_id("a" * 32, "Shop <support@shop.test>", 42)
+    assert email_smtp.conversation_of(again) == "a" * 32
+    assert again != email_smtp.new_message_id("a" * 32, "support@shop.test", 43)
 
 
 async def test_missing_settings_switch_email_off(make_gateway, caplog):

@@ -6,6 +6,7 @@ flow itself. Replies still travel through the real twilio client to the stand-in
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 
 import aiohttp
 import pytest
@@ -231,3 +232,45 @@ async def test_bot_image_goes_out_as_twilio_media(gw, twilio):
     assert [(m["body"], m["media_url"]) for m in sent] == [
         ("Zo ziet uw factuur eruit:", ["https://shop.example/img/factuur.png"]),
         ("", ["https://shop.example/a.jpg"])]
+
+
+async def test_resend_after_a_crash_asks_twilio_first_and_never_sends_twice(gw, twilio):
+    """A kill between Twilio's 201 and our "sent" leaves the row queued with one attempt counted.
+
+    The retry must find the message at Twilio (its message list) and only mark it sent; a
+    message Twilio never got is sent once; a split reply resumes after the parts Twilio has."""
+    from connectors import flow, store, twilio_send, whatsapp
+
+    state = gw.app["whatsapp"]
+    conv = flow.conversation_for(gw.app, "whatsapp", CUSTOMER)
+
+    def in_doubt(msg_id: int, text: str, created_at: str) -> dict:
+        return {"id": msg_id, "attempts": 1, "created_at": created_at, "text": text, "author": "agent"}
+
+    # 1. Twilio got it before the crash: no second message, the existing SID is returned
+    started = store.now()
+    first = await asyncio.to_thread(twilio_send.send_parts, state["client"], state["cfg"], CUSTOMER,
+                                    ["Uw pakket is onderweg."])
+    sid = await whatsapp.send(gw.app, conv, in_doubt(900001, "Uw pakket is onderweg.", started))
+    assert sid == first[0]
+    assert [m["body"] for m in twilio.messages] == ["Uw pakket is onderweg."]
+
+    # 2. Twilio never got it: sent exactly once
+    sid = await whatsapp.send(gw.app, conv, in_doubt(900002, "Nog een vraag?", store.now()))
+    assert [m["body"] for m in twilio.messages] == ["Uw pakket is onderweg.", "Nog een vraag?"]
+    assert sid == twilio.messages[-1]["sid"]
+
+    # 3. a long reply cut after two of its parts: only the rest goes out
+    twilio.reset()
+    text = " ".join(f"zin{i}." for i in range(700))
+    parts = whatsapp.split_text(text)
+    started = store.now()
+    await asyncio.to_thread(twilio_send.send_parts, state["client"], state["cfg"], CUSTOMER, parts[:2])
+    await whatsapp.send(gw.app, conv, in_doubt(900003, text, started))
+    assert [m["body"] for m in twilio.messages] == parts
+    # an older identical text does not count as this message's send
+    twilio.reset()
+    await asyncio.to_thread(twilio_send.send_parts, state["client"], state["cfg"], CUSTOMER, ["Dank u!"])
+    later = (datetime.fromisoformat(store.now()) + timedelta(seconds=60)).isoformat()
+    await whatsapp.send(gw.app, conv, in_doubt(900004, "Dank u!", later))
+    assert [m["body"] for m in twilio.messages] == ["Dank u!", "Dank u!"]

@@ -1,6 +1,11 @@
-"""`helpdesk up` as a user runs it: all healthy, a crashed child comes back, SIGTERM leaves no orphans."""
+"""`helpdesk up` as a user runs it: all healthy, a crashed child comes back, SIGTERM leaves no orphans.
+
+It runs two Rasa servers (RASA_SERVERS=2, the default on a 2-core machine), so it also shows that
+every conversation stays on one of them: its tracker is there and nowhere else.
+"""
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -12,8 +17,10 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import aiohttp
 import pytest
 
+from connectors import rasa_client
 from helpdesk.paths import MODELS_DIR, ROOT
 
 from .conftest import free_port
@@ -65,25 +72,72 @@ class Output:
         raise AssertionError(f"no line matching {pattern!r} in:\n" + "\n".join(self.lines[-40:]))
 
 
+def _two_free_ports() -> int:
+    """A port p with p and p + 1 both free (RASA_SERVERS=2 uses consecutive ports)."""
+    import socket
+
+    for _ in range(50):
+        first = free_port()
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", first + 1))
+            except OSError:
+                continue
+        return first
+    raise RuntimeError("no two consecutive free ports")
+
+
+async def _chat_once(port: int) -> str:
+    """Open a web chat, say hello, wait for the bot; returns the conversation id."""
+    async with aiohttp.ClientSession() as session:
+        async with session.ws_connect(f"ws://127.0.0.1:{port}/ws/chat?lang=nl") as ws:
+            first = await ws.receive_json(timeout=10)
+            await ws.send_json({"type": "message", "text": "hallo"})
+            while True:
+                frame = await ws.receive_json(timeout=30)
+                if frame.get("type") == "message" and frame.get("from") == "bot":
+                    return first["conversation_id"]
+
+
+def _user_turns(rasa_url: str, sender: str) -> int:
+    with urllib.request.urlopen(f"{rasa_url}/conversations/{sender}/tracker", timeout=10) as resp:
+        return sum(1 for e in json.loads(resp.read())["events"] if e.get("event") == "user")
+
+
 def test_up_starts_all_restarts_a_crash_and_stops_cleanly(bot_stack, tmp_path):
     assert list(MODELS_DIR.glob("*.tar.gz")), "the bot stack trains the model first"
-    port, rasa_port, actions_port = free_port(), free_port(), free_port()
+    port, rasa_port, actions_port = free_port(), _two_free_ports(), free_port()
     env = dict(os.environ, HELPDESK_PORT=str(port), RASA_PORT=str(rasa_port), ACTIONS_PORT=str(actions_port),
                HELPDESK_DB=str(tmp_path / "h.db"), HELPDESK_LOG_DIR=str(tmp_path / "log"),
-               ORDERS_DB=bot_stack.orders_db, PYTHONUNBUFFERED="1")
+               ORDERS_DB=bot_stack.orders_db, PYTHONUNBUFFERED="1", RASA_SERVERS="2")
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "helpdesk"), "up"],
                             cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     out = Output(proc)
     pids: dict[str, int] = {}
     try:
-        for name in ("actions", "rasa", "gateway"):
+        for name in ("actions", "rasa", "rasa-2", "gateway"):
             pids[name] = int(out.wait_for(rf"started {name} \(pid (\d+)", 30).group(1))
-        out.wait_for(r"ready:", 240)
+        out.wait_for(r"ready:", 360)
         out.wait_for(rf"http://127\.0\.0\.1:{port}/", 5)
+        rasa_urls = [f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{rasa_port + 1}"]
+        for url in rasa_urls:  # warmed before "ready:", so the first customers do not wait for it
+            assert re.search(r"(\d+)/\1 turns", out.wait_for(rf"warmed up {re.escape(url)}: .*", 1).group(0))
         status, body = _health(f"http://127.0.0.1:{port}/healthz")
         assert status == 200 and body["status"] == "ok", body
         assert body["db"]["ok"] and body["rasa"]["ok"] and body["actions"]["ok"]
+        assert [s["url"] for s in body["rasa"]["servers"] if s["ok"]] == rasa_urls
         assert body["channels"]["web"]["on"] is True
+
+        # Conversations are spread over both Rasa servers, each kept whole on its own one.
+        setting = ",".join(rasa_urls)
+        owners: dict[str, str] = {}
+        while len(set(owners.values())) < 2 and len(owners) < 20:
+            conv_id = asyncio.run(_chat_once(port))
+            owners[conv_id] = rasa_client.server_for(setting, conv_id)
+        assert len(set(owners.values())) == 2, owners
+        for conv_id, owner in owners.items():
+            assert _user_turns(owner, conv_id) == 1
+            assert _user_turns(next(u for u in rasa_urls if u != owner), conv_id) == 0
 
         os.kill(pids["gateway"], signal.SIGKILL)  # a crash
         new_pid = int(out.wait_for(r"restarted gateway \(pid (\d+)", 30).group(1))

@@ -1,7 +1,8 @@
 """A local stand-in for Twilio's REST Messages API, speaking its wire format.
 
 `POST /2010-04-01/Accounts/{AccountSid}/Messages.json` with a form body (To, From, Body,
-StatusCallback), HTTP Basic auth (account SID, auth token). Success: 201 and Twilio's message JSON
+StatusCallback), HTTP Basic auth (account SID, auth token), and `GET` on the same path: Twilio's
+paged message list, newest first, filtered by `To` / `From`, `PageSize`. Success: 201 and Twilio's message JSON
 (sid "SM" + 32 hex, status "queued"). Failure: Twilio's error JSON `{code, message, more_info,
 status}`. When a StatusCallback URL is given it later POSTs signed `sent` and `delivered` callbacks,
 as Twilio does. It runs in its own thread and loop so both blocking and async tests can use it.
@@ -90,12 +91,18 @@ class TwilioStandIn:
             return False
         return user == self.account_sid and pw == self.auth_token
 
-    async def _create(self, request: web.Request) -> web.Response:
+    def _refused(self, request: web.Request) -> web.Response | None:
+        """Count the request; Twilio's 401 / 404 for bad credentials or another account."""
         self.requests += 1
         if not self._authorized(request):
             return _error(401, 20003, "Authenticate")
         if request.match_info["sid"] != self.account_sid:
             return _error(404, 20404, "The requested resource was not found")
+        return None
+
+    async def _create(self, request: web.Request) -> web.Response:
+        if refused := self._refused(request):
+            return refused
         with self._lock:
             failure = self._failures.pop(0) if self._failures else None
         if failure:
@@ -146,6 +153,23 @@ class TwilioStandIn:
             asyncio.get_running_loop().create_task(self._callbacks(callback, record))
         return web.json_response(record, status=201)
 
+    async def _list(self, request: web.Request) -> web.Response:
+        """Twilio's message list page: {"messages": [...newest first], "page", "page_size", ...}."""
+        if refused := self._refused(request):
+            return refused
+        to, from_ = request.query.get("To"), request.query.get("From")
+        size = min(1000, max(1, int(request.query.get("PageSize", "50"))))
+        keep = ("status_callback", "media_url", "received_at")
+        with self._lock:
+            found = [{k: v for k, v in m.items() if k not in keep} for m in reversed(self.messages)
+                     if (to is None or m["to"] == to) and (from_ is None or m["from"] == from_)][:size]
+        uri = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json?PageSize={size}&Page=0"
+        return web.json_response({
+            "messages": found, "end": max(0, len(found) - 1), "first_page_uri": uri,
+            "next_page_uri": None, "page": 0, "page_size": size, "previous_page_uri": None,
+            "start": 0, "uri": uri,
+        })
+
     async def _callbacks(self, url: str, record: dict) -> None:
         """Twilio POSTs form-encoded, signed status callbacks for each state change."""
         validator = RequestValidator(self.auth_token)
@@ -177,6 +201,7 @@ class TwilioStandIn:
             asyncio.set_event_loop(self._loop)
             app = web.Application()
             app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create)
+            app.router.add_get("/2010-04-01/Accounts/{sid}/Messages.json", self._list)
             self._runner = web.AppRunner(app)
             self._loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", self.port)
