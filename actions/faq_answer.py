@@ -63,6 +63,19 @@ def search(query: str, lang: str) -> dict:
     return faq_search(query, k=3, lang=lang, prior=lang)
 
 
+def confident_answer(query: str, lang: str) -> str | None:
+    """The FAQ's answer when the search is sure (decision "answer"), else None; never raises."""
+    try:
+        result = search(query.strip(), lang)
+    except Exception:  # noqa: BLE001 - no answer is the safe outcome
+        logger.exception("FAQ search failed for %r", query)
+        return None
+    results = result.get("results") or []
+    if result.get("decision") == "answer" and results:
+        return str(results[0]["answer"]).strip()
+    return None
+
+
 class ActionAnswerFaq(Action):
     def name(self) -> str:
         return "action_answer_faq"

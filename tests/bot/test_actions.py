@@ -13,7 +13,7 @@ from actions.handoff import ActionHandoff
 from actions.lookup import ActionLookupOrder
 from actions.order_form import ValidateOrderLookupForm
 from actions.validation import ValidateSlotMappings
-from helpdesk.paths import FAQ_DIR
+from helpdesk.paths import BOT_DIR, FAQ_DIR
 
 ORDERS = {o.order_number: o for o in demo_orders()}
 
@@ -175,6 +175,39 @@ def test_handoff_asked():
     assert messages[0]["text"] == texts.text("handoff_asked", "nl")
     assert messages[1]["custom"] == {"handoff": {"reason": "asked"}}
     assert slot_events(events) == {"handoff": "asked"}
+
+
+def _request_human_examples() -> list[str]:
+    found = []
+    for path in sorted((BOT_DIR / "data" / "nlu").glob("[a-z][a-z].yml")) + sorted((BOT_DIR / "tests" / "nlu").glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8"))["nlu"]:
+            if item.get("intent") == "request_human":
+                found += [line.strip()[2:] for line in item["examples"].splitlines() if line.strip().startswith("- ")]
+    return found
+
+
+def test_every_way_of_asking_for_a_person_in_the_nlu_data_still_hands_off(monkeypatch):
+    examples = _request_human_examples()
+    assert len(examples) >= 80
+    entry = {"id": "shop.contact", "question": "Hoe contacteer ik jullie?", "answer": "Bel 02 123 45 67."}
+    monkeypatch.setattr(faq_answer, "search", fake_search("answer", [entry]))
+    for text in examples:
+        _, messages = run(ActionHandoff(), tracker(text, "request_human", {"language": "nl"}))
+        assert messages[-1].get("custom") == {"handoff": {"reason": "asked"}}, text
+
+
+@pytest.mark.parametrize("text", ["hoe laat is de klantendienst open?", "numéro de téléphone du service client",
+                                  "nieuwe maatschappelijke zetel doorgeven"])
+def test_a_question_about_customer_service_is_answered_not_handed_off(monkeypatch, text):
+    entry = {"id": "shop.hours", "question": "Wanneer is de klantendienst open?", "answer": "Ma-vr 9-17 u."}
+    monkeypatch.setattr(faq_answer, "search", fake_search("answer", [entry]))
+    events, messages = run(ActionHandoff(), tracker(text, "request_human", {"language": "nl"}))
+    assert [m["text"] for m in messages] == ["Ma-vr 9-17 u."]
+    assert "handoff" not in slot_events(events)
+    # ...but when the FAQ is not sure, the person still comes
+    monkeypatch.setattr(faq_answer, "search", fake_search("clarify", [entry, dict(entry, id="x")]))
+    _, messages = run(ActionHandoff(), tracker(text, "request_human", {"language": "nl"}))
+    assert messages[-1]["custom"] == {"handoff": {"reason": "asked"}}
 
 
 def fake_search(decision, results):
