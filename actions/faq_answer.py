@@ -63,17 +63,21 @@ def search(query: str, lang: str) -> dict:
     return faq_search(query, k=3, lang=lang, prior=lang)
 
 
-def confident_answer(query: str, lang: str) -> str | None:
-    """The FAQ's answer when the search is sure (decision "answer"), else None; never raises."""
-    try:
-        result = search(query.strip(), lang)
-    except Exception:  # noqa: BLE001 - no answer is the safe outcome
-        logger.exception("FAQ search failed for %r", query)
-        return None
+def sure_answer(result: dict) -> str | None:
+    """The top answer of a search result whose decision is "answer", else None."""
     results = result.get("results") or []
     if result.get("decision") == "answer" and results:
         return str(results[0]["answer"]).strip()
     return None
+
+
+def confident_answer(query: str, lang: str) -> str | None:
+    """The FAQ's answer when the search is sure (decision "answer"), else None; never raises."""
+    try:
+        return sure_answer(search(query.strip(), lang))
+    except Exception:  # noqa: BLE001 - no answer is the safe outcome
+        logger.exception("FAQ search failed for %r", query)
+        return None
 
 
 class ActionAnswerFaq(Action):
@@ -97,12 +101,12 @@ class ActionAnswerFaq(Action):
             logger.exception("FAQ search failed for %r", query)
             dispatcher.utter_message(text=texts.text("faq_unavailable", lang))
             return []
-        results = result.get("results") or []
-        decision = result.get("decision")
-        if decision == "answer" and results:
-            dispatcher.utter_message(text=str(results[0]["answer"]).strip())
+        answer = sure_answer(result)
+        if answer is not None:
+            dispatcher.utter_message(text=answer)
             return [SlotSet("faq_misses", 0.0)]
-        if decision == "clarify" and results:
+        results = result.get("results") or []
+        if result.get("decision") == "clarify" and results:
             buttons = [
                 {"title": _short(r["question"]), "payload": button_payload(r["id"])} for r in results[:3]
             ]

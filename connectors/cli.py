@@ -26,19 +26,17 @@ def _find_model() -> Path:
 def rasa_servers() -> int:
     """How many Rasa servers to run (RASA_SERVERS). One Rasa server works one core; with the
     gateway and action server beside it, two of them keep the reply time under 300 ms for 50 busy
-    chats on a 2-core machine (bench/load.py). Each takes about 1 GB of memory."""
+    chats on a 2-core machine (bench/load.py). Each takes about 1.3 GB of memory."""
     default = 2 if (os.cpu_count() or 1) >= 2 else 1
     return max(1, settings.get_int("RASA_SERVERS", default))
 
 
-def _rasa_urls() -> list[str]:
-    """Rasa servers on consecutive ports from RASA_PORT; the gateway shards conversations over them."""
+def _rasa_servers() -> list[tuple[str, int, str]]:
+    """(child name, port, URL) per Rasa server, on consecutive ports from RASA_PORT; the gateway
+    shards conversations over them."""
     first = settings.get_int("RASA_PORT", 5005)
-    return [f"http://127.0.0.1:{first + i}" for i in range(rasa_servers())]
-
-
-def _rasa_names(count: int) -> list[str]:
-    return ["rasa"] + [f"rasa-{i + 1}" for i in range(1, count)]
+    return [("rasa" if i == 0 else f"rasa-{i + 1}", first + i, f"http://127.0.0.1:{first + i}")
+            for i in range(rasa_servers())]
 
 
 def _children(echo) -> list:
@@ -47,7 +45,7 @@ def _children(echo) -> list:
 
     port = settings.get_int("HELPDESK_PORT", 8080)
     actions_port = settings.get_int("ACTIONS_PORT", 5055)
-    rasa_urls = _rasa_urls()
+    rasas = _rasa_servers()
     actions_url = f"http://127.0.0.1:{actions_port}"
     gateway_url = f"http://127.0.0.1:{port}"
     logs = Path(settings.get("HELPDESK_LOG_DIR", str(VAR_DIR / "log")))
@@ -67,7 +65,7 @@ def _children(echo) -> list:
     actions_env = dict(base, SANIC_HOST="127.0.0.1",
                        PYTHONPATH=os.pathsep.join([str(ROOT), str(BOT_DIR)]))
     rasa_env = dict(base, PYTHONPATH=str(BOT_DIR))  # custom NLU components: bot/components
-    gateway_env = dict(base, HELPDESK_PORT=str(port), RASA_URL=",".join(rasa_urls),
+    gateway_env = dict(base, HELPDESK_PORT=str(port), RASA_URL=",".join(url for _, _, url in rasas),
                        ACTIONS_URL=actions_url, PYTHONPATH=str(ROOT))
 
     def rasa_ready(url: str) -> Callable[[], bool]:
@@ -82,11 +80,11 @@ def _children(echo) -> list:
     return [
         Child("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
               ROOT, actions_env, logs / "actions.log", lambda: http_ok(f"{actions_url}/health")),
-        *(Child(name, [str(rasa), "run", "--enable-api", "-i", "127.0.0.1", "-p", url.rsplit(":", 1)[1],
+        *(Child(name, [str(rasa), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
                        "--model", str(model), "--endpoints", str(endpoints),
                        "--credentials", str(BOT_DIR / "credentials.yml")],
                 BOT_DIR, rasa_env, logs / f"{name}.log", rasa_ready(url))
-          for name, url in zip(_rasa_names(len(rasa_urls)), rasa_urls)),
+          for name, rasa_port, url in rasas),
         Child("gateway", [sys.executable, "-m", "connectors"], ROOT, gateway_env, logs / "gateway.log",
               gateway_ready),
     ]
@@ -111,7 +109,7 @@ def up(timeout: float) -> None:
         if sup.wait_healthy(timeout):
             from connectors.warmup import TURNS, warm_up
 
-            for url in _rasa_urls():
+            for _, _, url in _rasa_servers():
                 answered, took = warm_up(url)
                 echo(f"warmed up {url}: {answered}/{len(TURNS)} turns in {took:.1f} s")
             public = settings.get("PUBLIC_URL", f"http://127.0.0.1:{port}")

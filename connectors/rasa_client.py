@@ -96,12 +96,7 @@ async def reset_handoff(session: aiohttp.ClientSession, rasa_url: str, sender: s
 
 
 async def healthy(session: aiohttp.ClientSession, url: str, path: str) -> bool:
-    """True when `url + path` answers 200 quickly (Rasa: `/status`, actions: `/health`).
-
-    With several comma-separated URLs, True only when every one of them does."""
-    urls = servers(url)
-    if len(urls) > 1:
-        return all(await asyncio.gather(*(healthy(session, one, path) for one in urls)))
+    """True when `url + path` answers 200 quickly (Rasa: `/status`, actions: `/health`)."""
     try:
         async with session.get(f"{url.rstrip('/')}{path}",
                                timeout=aiohttp.ClientTimeout(total=HEALTH_TIMEOUT)) as resp:
