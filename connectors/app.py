@@ -46,9 +46,9 @@ def resolve_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
 
 # Channel adapters the gateway switches on when their module exists: module -> channel name.
 CHANNEL_MODULES = {
-    "connectors.web": "web",
-    "connectors.whatsapp": "whatsapp",
-    "connectors.email_channel": "email",
+    "connectors.channels.web.adapter": "web",
+    "connectors.channels.whatsapp.adapter": "whatsapp",
+    "connectors.channels.email.adapter": "email",
 }
 
 
@@ -75,7 +75,7 @@ def create_app(settings: dict[str, Any] | None = None) -> web.Application:
     flow.setup(app)
     app.router.add_get("/healthz", healthz)
     _setup_channels(app)
-    from connectors import agent
+    from connectors import console as agent
 
     agent.setup(app)
     app.on_startup.append(_start)

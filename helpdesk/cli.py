@@ -4,8 +4,9 @@ from __future__ import annotations
 import click
 
 from actions.cli import orders
-from connectors.agent.cli import agents
-from connectors.cli import gateway, up
+from connectors.console.cli import agents
+from connectors.cli import gateway
+from helpdesk.up.command import up
 from faq.cli import faq
 from helpdesk.train import train
 

@@ -13,7 +13,9 @@ import pytest
 
 from channels_support import wait_until as support_wait_until
 from channels_support import MAILBOX, email_settings, free_port
-from connectors import email_channel, email_smtp, flow, outbox
+from connectors import flow, outbox
+from connectors.channels.email import adapter as email_channel
+from connectors.channels.email import smtp as email_smtp
 
 CUSTOMER = "marie@example.fr"
 
@@ -199,7 +201,7 @@ async def test_imap_down_is_reported_not_fatal(make_gateway, dovecot, smtp_sink)
 
 
 def test_wrong_imap_password_is_a_clear_error(dovecot):
-    from connectors.email_imap import ImapError, ImapSettings, check
+    from connectors.channels.email.imap import ImapError, ImapSettings, check
 
     with pytest.raises(ImapError, match="(?i)authentication"):
         check(ImapSettings("127.0.0.1", dovecot.port, MAILBOX, "wrong", "INBOX", use_ssl=False))
@@ -224,7 +226,7 @@ async def test_a_mail_that_failed_to_store_stays_unseen_and_is_stored_on_the_nex
 
 
 async def test_huge_mail_is_fetched_partially_and_stored(gw, dovecot, monkeypatch):
-    from connectors import email_imap
+    from connectors.channels.email import imap as email_imap
 
     monkeypatch.setattr(email_imap, "MAX_FETCH_BYTES", 200_000)
     body = "Mijn vraag staat bovenaan.\n" + ("bijlage-tekst " * 40_000)  # ~560 kB

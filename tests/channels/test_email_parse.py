@@ -6,8 +6,8 @@ from email.message import EmailMessage
 
 import pytest
 
-from connectors.email_parse import MAX_TEXT, decode_bytes, html_to_text, parse_mail
-from connectors.email_strip import strip_reply
+from connectors.channels.email.parse import MAX_TEXT, decode_bytes, html_to_text, parse_mail
+from connectors.channels.email.strip import strip_reply
 
 
 def crlf(text: str) -> bytes:

@@ -5,7 +5,7 @@ import base64
 
 import pytest
 
-from connectors.twilio_send import TwilioSendError, TwilioSettings, make_client, send_parts
+from connectors.channels.whatsapp.sending import TwilioSendError, TwilioSettings, make_client, send_parts
 
 from channels_support import ACCOUNT_SID, AUTH_TOKEN, WA_FROM
 

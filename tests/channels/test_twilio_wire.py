@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from twilio.request_validator import RequestValidator
 
-from connectors.twilio_wire import (
+from connectors.channels.whatsapp.wire import (
     MAX_BODY,
     WebhookError,
     parse_inbound,

@@ -239,7 +239,9 @@ async def test_resend_after_a_crash_asks_twilio_first_and_never_sends_twice(gw, 
 
     The retry must find the message at Twilio (its message list) and only mark it sent; a
     message Twilio never got is sent once; a split reply resumes after the parts Twilio has."""
-    from connectors import flow, store, twilio_send, whatsapp
+    from connectors import flow, store
+    from connectors.channels.whatsapp import sending as twilio_send
+    from connectors.channels.whatsapp import adapter as whatsapp
 
     state = gw.app["whatsapp"]
     conv = flow.conversation_for(gw.app, "whatsapp", CUSTOMER)

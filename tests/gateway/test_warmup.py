@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from connectors.warmup import TURNS, warm_up
+from helpdesk.up.warmup import TURNS, warm_up
 
 from .conftest import free_port
 

@@ -16,7 +16,7 @@ import logging
 from aiohttp import web
 
 from connectors import handoff, outbox, store
-from connectors.agent import accounts, auth
+from connectors.console import accounts, auth
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +152,7 @@ async def logout(request: web.Request) -> web.Response:
     session, agent = _mutating(request)
     token = request.cookies.get(auth.COOKIE)
     auth.end_session(request.app["db"], token)
-    from connectors.agent import live
+    from connectors.console import live
 
     await live.close_session_sockets(request.app, session["token_hash"])
     resp = web.json_response({"ok": True})

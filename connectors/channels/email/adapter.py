@@ -14,11 +14,11 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors.channel_settings import setting, switched_off
+from connectors.channel import setting, switched_off
 from connectors import flow, outbox, store
-from connectors.email_imap import ImapSettings, fetch_unseen, mark_seen
-from connectors.email_parse import ParsedMail, parse_mail
-from connectors.email_smtp import (
+from connectors.channels.email.imap import ImapSettings, fetch_unseen, mark_seen
+from connectors.channels.email.parse import ParsedMail, parse_mail
+from connectors.channels.email.smtp import (
     SmtpSendError,
     SmtpSettings,
     build_reply,

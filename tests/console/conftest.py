@@ -9,7 +9,7 @@ from aiohttp import ClientSession, CookieJar
 from aiohttp.test_utils import TestServer
 
 from connectors import handoff, hours, store
-from connectors.agent import accounts
+from connectors.console import accounts
 
 PASSWORD = "correct horse battery"
 

@@ -14,7 +14,7 @@ import logging
 from aiohttp import WSMsgType, web
 
 from connectors import bus
-from connectors.agent import auth
+from connectors.console import auth
 
 log = logging.getLogger(__name__)
 

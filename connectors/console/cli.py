@@ -12,7 +12,7 @@ import sys
 import click
 from sqlite_utils import Database
 
-from connectors.agent import accounts
+from connectors.console import accounts
 from helpdesk import settings
 
 DEMO_EMAIL = "demo@helpdesk.local"

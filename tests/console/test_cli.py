@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from connectors import store
-from connectors.agent import accounts
+from connectors.console import accounts
 
 HELPDESK = str(Path(sys.executable).parent / "helpdesk")
 

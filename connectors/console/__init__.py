@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from connectors.agent import accounts, auth, live, views
+from connectors.console import accounts, auth, live, views
 
 STATIC = Path(__file__).parent / "static"
 

@@ -17,7 +17,7 @@ from email.utils import getaddresses, parseaddr
 from html import unescape
 from html.parser import HTMLParser
 
-from connectors.email_strip import strip_reply
+from connectors.channels.email.strip import strip_reply
 
 MAX_TEXT = 20_000  # characters kept of one body; the rest of a huge mail is noted, not stored
 _MSGID = re.compile(r"<[^<>\s]+>")

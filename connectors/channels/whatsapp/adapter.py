@@ -16,10 +16,10 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors.channel_settings import setting, switched_off
+from connectors.channel import setting, switched_off
 from connectors import bus, flow, outbox, store
-from connectors.twilio_send import TwilioSendError, TwilioSettings, already_sent, make_client, send_parts
-from connectors.twilio_wire import (
+from connectors.channels.whatsapp.sending import TwilioSendError, TwilioSettings, already_sent, make_client, send_parts
+from connectors.channels.whatsapp.wire import (
     EMPTY_TWIML,
     WebhookError,
     parse_inbound,

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from sqlite_utils import Database
 
-from connectors.agent import accounts
+from connectors.console import accounts
 
 COOKIE = "helpdesk_agent"
 CSRF_HEADER = "X-CSRF-Token"

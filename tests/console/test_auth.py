@@ -5,7 +5,7 @@ import aiohttp
 import pytest
 
 from connectors import store
-from connectors.agent import auth
+from connectors.console import auth
 
 from .conftest import PASSWORD, make_agent, make_pending
 

@@ -1,0 +1,1 @@
+"""Email: IMAP in, SMTP out, with parsing and quote stripping."""

@@ -1,0 +1,1 @@
+"""Web chat: the demo page, the embeddable widget and its WebSocket."""
