@@ -30,7 +30,7 @@ def import_orders(file: Path) -> None:
         for problem in exc.problems:
             click.echo(f"{file}: {problem}", err=True)
         raise click.ClickException(f"nothing imported: {len(exc.problems)} problem(s) in {file}")
-    path = settings.orders_db_path()
+    path = settings.current().ORDERS_DB
     count = SqliteOrdersStore(path).upsert_all(rows)
     click.echo(f"imported {count} orders into {path}")
 
@@ -38,7 +38,7 @@ def import_orders(file: Path) -> None:
 @orders.command("demo")
 def demo() -> None:
     """Seed demo orders (BE/NL/FR customers) into ORDERS_DB and print a few to try."""
-    path = settings.orders_db_path()
+    path = settings.current().ORDERS_DB
     seeded = seed_demo(path)
     click.echo(f"seeded {len(seeded)} demo orders into {path}. Try:")
     for order in (seeded[0], seeded[6], seeded[12], seeded[4]):

@@ -134,7 +134,9 @@ def _warm_up() -> None:
     import sys
     import threading
 
-    if os.environ.get("ACTIONS_WARMUP", "1") != "1":
+    from helpdesk import settings
+
+    if not settings.current().ACTIONS_WARMUP:
         return
     if not any(arg.endswith(("rasa_sdk/__main__.py", "rasa_sdk")) for arg in sys.argv[:1]):
         return

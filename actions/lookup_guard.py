@@ -15,15 +15,15 @@ from helpdesk import settings
 
 
 def max_failures() -> int:
-    return settings.get_int("LOOKUP_MAX_FAILURES_PER_SENDER", 10)
+    return settings.current().LOOKUP_MAX_FAILURES_PER_SENDER
 
 
 def window() -> dt.timedelta:
-    return dt.timedelta(hours=settings.get_int("LOOKUP_FAILURE_WINDOW_HOURS", 24))
+    return dt.timedelta(hours=settings.current().LOOKUP_FAILURE_WINDOW_HOURS)
 
 
 def _table(path: str | None = None) -> sqlite_utils.db.Table:
-    path = path or settings.orders_db_path()
+    path = path or settings.current().ORDERS_DB
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
     table = db["lookup_failures"]

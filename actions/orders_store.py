@@ -162,10 +162,10 @@ class SqliteOrdersStore:
 
 def open_store() -> OrdersStore:
     """The configured store: `ORDERS_STORE=module:factory` if set, else SQLite at ORDERS_DB."""
-    spec = settings.get("ORDERS_STORE")
+    spec = settings.current().ORDERS_STORE
     if spec:
         module_name, _, factory = spec.partition(":")
         if not factory:
             raise ValueError(f"ORDERS_STORE must look like module:factory, got {spec!r}")
         return getattr(importlib.import_module(module_name), factory)()
-    return SqliteOrdersStore(settings.orders_db_path())
+    return SqliteOrdersStore(settings.current().ORDERS_DB)

@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import warnings
 from typing import Any
@@ -14,7 +13,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from connectors import bus, flow, outbox, rasa_client, store
+from connectors import bus, channel, channels, console, flow, outbox, rasa_client, store
+from helpdesk.settings import Settings
+from helpdesk.settings import load as load_settings
 
 log = logging.getLogger(__name__)
 
@@ -22,62 +23,24 @@ log = logging.getLogger(__name__)
 warnings.filterwarnings("ignore", category=web.NotAppKeyWarning)
 
 
-def resolve_settings(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+def resolve_settings(overrides: dict[str, Any] | None = None) -> Settings:
     """The gateway's settings: environment / `.env` (helpdesk.settings), then `overrides`."""
-    from helpdesk import settings
-
-    rasa_port = settings.get_int("RASA_PORT", 5005)
-    actions_port = settings.get_int("ACTIONS_PORT", 5055)
-    port = settings.get_int("HELPDESK_PORT", 8080)
-    resolved: dict[str, Any] = {
-        "HELPDESK_DB": settings.db_path(),
-        "HELPDESK_HOST": settings.get("HELPDESK_HOST", "127.0.0.1"),
-        "HELPDESK_PORT": port,
-        "PUBLIC_URL": settings.get("PUBLIC_URL", f"http://127.0.0.1:{port}"),
-        "RASA_URL": settings.get("RASA_URL", f"http://127.0.0.1:{rasa_port}"),
-        "ACTIONS_URL": settings.get("ACTIONS_URL", f"http://127.0.0.1:{actions_port}"),
-        "SHOP_NAME": settings.get("SHOP_NAME", "AutoParts Shop"),
-        "WEBCHAT_LANGUAGE": settings.get("WEBCHAT_LANGUAGE", "nl"),
-        "WEBCHAT_ALLOWED_ORIGINS": settings.get("WEBCHAT_ALLOWED_ORIGINS", "*"),
-    }
-    resolved.update(overrides or {})
-    return resolved
-
-
-# Channel adapters the gateway switches on when their module exists: module -> channel name.
-CHANNEL_MODULES = {
-    "connectors.channels.web.adapter": "web",
-    "connectors.channels.whatsapp.adapter": "whatsapp",
-    "connectors.channels.email.adapter": "email",
-}
-
-
-def _setup_channels(app: web.Application) -> None:
-    for module_name, channel in CHANNEL_MODULES.items():
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name != module_name:
-                raise
-            log.info("channel %s: module %s not installed, off", channel, module_name)
-            continue
-        module.setup(app)
+    return load_settings(overrides)
 
 
 def create_app(settings: dict[str, Any] | None = None) -> web.Application:
     """Build the gateway. `settings` override the environment (tests pass DB path and URLs)."""
     app = web.Application(client_max_size=1024 * 1024)
     app["settings"] = resolve_settings(settings)
-    app["db"] = store.open_db(app["settings"]["HELPDESK_DB"])
-    app["channel_status"] = {}  # channel -> short reason it is off (adapters fill it)
+    app["db"] = store.open_db(app["settings"].HELPDESK_DB)
     bus.setup(app)
     outbox.setup(app)
     flow.setup(app)
+    channel.setup(app)
     app.router.add_get("/healthz", healthz)
-    _setup_channels(app)
-    from connectors import console as agent
-
-    agent.setup(app)
+    for adapter in channels.ALL:
+        channel.install(app, adapter)
+    console.setup(app)
     app.on_startup.append(_start)
     app.on_cleanup.append(_stop)
     return app
@@ -98,20 +61,7 @@ async def _stop(app: web.Application) -> None:
     app["db"].conn.close()
 
 
-def channel_report(app: web.Application) -> dict[str, dict]:
-    """Each known channel: on (a sender is registered) or off, with the adapter's reason."""
-    on = outbox.channels_with_sender(app)
-    names = set(CHANNEL_MODULES.values()) | on | set(app["channel_status"])
-    report = {}
-    for name in sorted(names):
-        entry: dict[str, Any] = {"on": name in on}
-        if name not in on:
-            entry["reason"] = app["channel_status"].get(name, "not configured")
-        details = app.get("channel_health", {}).get(name)  # adapters' own counters, if they offer any
-        if details is not None and name in on:
-            entry.update({k: v for k, v in details(app).items() if k != "on"})
-        report[name] = entry
-    return report
+channel_report = channel.report
 
 
 async def healthz(request: web.Request) -> web.Response:

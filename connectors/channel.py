@@ -1,30 +1,79 @@
-"""Settings lookup and the "off when not configured" rule shared by the channel adapters."""
+"""The one shape every channel adapter follows, and the shared code around it.
+
+Like Chatwoot's channel services: an adapter only translates its provider's wire format. It says
+which settings it needs, how to set itself up, how to send one message and what extra health
+details it has. Switching a channel off when its settings are missing, counting what it received
+and sent, and reporting it on /healthz happen here, once, for every channel.
+"""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from aiohttp import web
 
+from connectors import outbox, stats
+
 log = logging.getLogger(__name__)
 
+@dataclass(frozen=True)
+class Channel:
+    """A channel adapter: what it needs and what it offers (see connectors/channels/*/adapter.py)."""
 
-def setting(app: web.Application, name: str, default: str | None = None) -> str | None:
-    """App settings (tests and `create_app` overrides) first, then the environment / `.env`."""
-    value = app["settings"].get(name) if "settings" in app else None
-    if value in (None, ""):
-        from helpdesk import settings
-
-        value = settings.get(name, default)
-    return str(value) if value not in (None, "") else default
+    name: str
+    send: outbox.Sender
+    required: tuple[str, ...] = ()  # settings without which the channel is off
+    setup: Callable[[web.Application], None] | None = None  # state, tasks; runs only when on
+    routes: Callable[[web.Application], None] | None = None  # mounted even when off (webhooks: 503, not 404)
+    health: Callable[[web.Application], dict[str, Any]] | None = None  # adapter-specific /healthz details
 
 
-def switched_off(app: web.Application, channel: str, required: list[str] | tuple[str, ...]) -> bool:
-    """True (after one log line and a reason for /healthz) when a required setting is missing:
-    a channel without its settings is off, never a crash."""
-    missing = [name for name in required if not setting(app, name)]
-    if not missing:
+def setup(app: web.Application) -> None:
+    """Create the shared channel state before the app starts (aiohttp freezes it afterwards)."""
+    app["channels"] = {}  # name -> Channel, for the channels that are on
+    app["channel_status"] = {}  # name -> short reason it is off
+    stats.setup(app)
+
+
+def missing_settings(app: web.Application, channel: Channel) -> list[str]:
+    return [name for name in channel.required if not app["settings"].get(name)]
+
+
+def install(app: web.Application, channel: Channel) -> bool:
+    """Mount a channel: on when its settings are there, else off with one log line and a reason."""
+    if channel.routes is not None:
+        channel.routes(app)
+    stats.register(app, channel.name)
+    missing = missing_settings(app, channel)
+    if missing:
+        reason = f"missing settings: {', '.join(missing)}"
+        log.info("channel %s off: %s", channel.name, reason)
+        app["channel_status"][channel.name] = reason
         return False
-    reason = f"missing settings: {', '.join(missing)}"
-    log.info("channel %s off: %s", channel, reason)
-    app["channel_status"][channel] = reason
+    if channel.setup is not None:
+        channel.setup(app)
+    app["channels"][channel.name] = channel
+    outbox.register_sender(app, channel.name, channel.send)
     return True
+
+
+def is_on(app: web.Application, name: str) -> bool:
+    return name in app.get("channels", {})
+
+
+def report(app: web.Application) -> dict[str, dict[str, Any]]:
+    """Each known channel for /healthz: on/off, the reason when off, counters and details when on."""
+    names = set(app["channel_stats"]) | outbox.channels_with_sender(app)
+    out: dict[str, dict[str, Any]] = {}
+    for name in sorted(names):
+        entry: dict[str, Any] = {"on": name in outbox.channels_with_sender(app)}
+        if not entry["on"]:
+            entry["reason"] = app["channel_status"].get(name, "not configured")
+        else:
+            entry.update(stats.of(app, name))
+            channel = app["channels"].get(name)
+            if channel is not None and channel.health is not None:
+                entry.update({k: v for k, v in channel.health(app).items() if k != "on"})
+        out[name] = entry
+    return out

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors import bus, handoff, outbox, rasa_client, store
+from connectors import bus, handoff, outbox, rasa_client, stats, store
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +103,7 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
     if channel_message_id:
         existing = store.find_inbound(db, channel, channel_message_id)
         if existing is not None:
+            stats.count(app, channel, "duplicates")
             return {"conversation_id": existing["conversation_id"], "message_id": existing["id"],
                     "duplicate": True}
     conv = conversation_for(app, channel, identity, thread_key=thread_key, name=name,
@@ -111,6 +112,7 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
                             status="received", media=media, channel_message_id=channel_message_id)
     conv = store.update_conversation(db, conv["id"], last_customer_message_at=msg["created_at"])
     bus.publish(app, "message", msg)
+    stats.count(app, channel, "received")
     _spawn(app, conv["id"], msg["id"])
     return {"conversation_id": conv["id"], "message_id": msg["id"], "duplicate": False}
 
@@ -188,7 +190,7 @@ async def _route_locked(app: web.Application, conversation_id: str, message_id: 
 
 async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) -> list[dict] | None:
     """Rasa's replies, retrying a few times; None when Rasa stays unreachable."""
-    rasa_url = app["settings"]["RASA_URL"]
+    rasa_url = app["settings"].RASA_URL
     for attempt, wait in enumerate((0.0, *RASA_RETRIES)):
         if wait:
             await asyncio.sleep(wait)

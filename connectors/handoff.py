@@ -100,8 +100,7 @@ def _lang(conv: dict) -> str:
 
 def pending(db) -> list[dict]:
     """The queue: pending conversations, longest waiting first."""
-    rows = store.list_conversations(db, "pending", limit=1000)
-    return sorted(rows, key=lambda c: (c["pending_since"] or c["updated_at"], c["id"]))
+    return store.pending_queue(db)
 
 
 def position(db, conversation_id: str) -> int | None:
@@ -198,7 +197,7 @@ async def hand_back(app: web.Application, conversation_id: str, actor: str,
     if conv["state"] not in ("pending", "agent"):
         raise HandoffError(f"conversation is {conv['state']}, not with an agent")
     try:
-        await rasa_client.reset_handoff(app["http"], app["settings"]["RASA_URL"], conversation_id)
+        await rasa_client.reset_handoff(app["http"], app["settings"].RASA_URL, conversation_id)
     except rasa_client.RasaError as exc:
         log.warning("could not reset Rasa slots for %s: %s", conversation_id, exc)
         store.add_event(db, conversation_id, "rasa_reset_failed", "system", {"error": str(exc)})

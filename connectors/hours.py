@@ -95,7 +95,8 @@ def from_settings() -> Schedule:
     """The configured schedule (`BUSINESS_HOURS`, `BUSINESS_TZ`)."""
     from helpdesk import settings
 
-    return parse(settings.get("BUSINESS_HOURS"), settings.get("BUSINESS_TZ"))
+    current = settings.current()
+    return parse(current.BUSINESS_HOURS, current.BUSINESS_TZ)
 
 
 def _local(schedule: Schedule, when: dt.datetime) -> dt.datetime:

@@ -18,7 +18,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from connectors import bus, store
+from connectors import bus, stats, store
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,7 @@ async def _deliver(app: web.Application, msg: dict) -> None:
     try:
         channel_id = await send(app, conv, msg)
     except SendError as exc:
+        stats.count(app, conv["channel"], "send_errors", str(exc))
         retry = exc.retryable and attempts < MAX_ATTEMPTS
         log.warning("send %s via %s failed (attempt %d, %s): %s", msg["id"], conv["channel"],
                     attempts, "will retry" if retry else "giving up", exc)
@@ -130,12 +131,14 @@ async def _deliver(app: web.Application, msg: dict) -> None:
             store.mark_failed(db, msg["id"], str(exc))
     except Exception as exc:  # an adapter bug: treat as retryable, keep the message
         log.exception("send %s via %s crashed", msg["id"], conv["channel"])
+        stats.count(app, conv["channel"], "send_errors", type(exc).__name__)
         if attempts < MAX_ATTEMPTS:
             store.mark_retry(db, msg["id"], f"{type(exc).__name__}: {exc}", store.later(backoff(attempts)))
         else:
             store.mark_failed(db, msg["id"], f"{type(exc).__name__}: {exc}")
     else:
         store.mark_sent(db, msg["id"], channel_id)
+        stats.count(app, conv["channel"], "sent")
         return
     failed = store.get_message(db, msg["id"])
     bus.publish(app, "message", failed)

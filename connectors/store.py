@@ -296,6 +296,13 @@ def list_conversations(db: sqlite_utils.Database, state: str | None = None, limi
                  (state, limit))
 
 
+def pending_queue(db: sqlite_utils.Database, limit: int = 1000) -> list[dict]:
+    """Pending conversations, longest waiting first; escalations in the same millisecond keep
+    the order they happened in (rowid), not the random order of their ids."""
+    return _rows(db, "SELECT * FROM conversations WHERE state='pending'"
+                     " ORDER BY COALESCE(pending_since, updated_at), rowid LIMIT ?", (limit,))
+
+
 # ---------------------------------------------------------------- messages
 
 

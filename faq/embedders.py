@@ -23,7 +23,7 @@ DEFAULT = "usem3"
 def threads() -> int:
     """FAQ_THREADS (default 1): one query at a time is fastest on one thread, and the gateway and
     Rasa share the machine's cores; raise it for faster `faq build` on an idle machine."""
-    return max(1, settings.get_int("FAQ_THREADS", 1))
+    return max(1, settings.current().FAQ_THREADS or 1)
 
 
 class Embedder(Protocol):
@@ -122,7 +122,7 @@ class SentenceTransformerEmbedder:
 
 
 def configured_name() -> str:
-    return settings.get("FAQ_EMBEDDER", DEFAULT).strip()
+    return (settings.current().FAQ_EMBEDDER or DEFAULT).strip()
 
 
 @lru_cache(maxsize=4)

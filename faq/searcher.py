@@ -85,12 +85,9 @@ def profile(backend: str) -> dict[str, float]:
     """Thresholds for a backend, overridable with FAQ_ANSWER_THRESHOLD / FAQ_CLARIFY_THRESHOLD."""
     p = dict(PROFILES.get(backend, PROFILES["st"]))
     for key, name in (("answer", "FAQ_ANSWER_THRESHOLD"), ("clarify", "FAQ_CLARIFY_THRESHOLD")):
-        value = settings.get(name)
+        value = settings.current().get(name)
         if value is not None:
-            try:
-                p[key] = float(value)
-            except ValueError as exc:
-                raise ValueError(f"setting {name} must be a number, got {value!r}") from exc
+            p[key] = float(value)
     return p
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from faq.embedders import configured_name, get_embedder
 from faq.loader import FaqError, faq_files, load_entries
 from faq.searcher import Searcher
-from helpdesk import paths, settings
+from helpdesk import settings
 
 log = logging.getLogger(__name__)
 CHECK_INTERVAL = 1.0
@@ -24,12 +24,12 @@ CHECK_INTERVAL = 1.0
 
 def faq_dir() -> Path:
     """FAQ_DIR setting, default the repo's faq/ folder."""
-    return Path(settings.get("FAQ_DIR", str(paths.FAQ_DIR))).expanduser().resolve()
+    return Path(settings.current().FAQ_DIR).expanduser().resolve()
 
 
 def index_dir(base: Path, embedder_name: str) -> Path:
     """FAQ_INDEX_DIR setting, default `<faq dir>/.index`; one sub-folder per embedder."""
-    root = Path(settings.get("FAQ_INDEX_DIR", str(base / ".index"))).expanduser()
+    root = Path(settings.current().FAQ_INDEX_DIR or str(base / ".index")).expanduser()
     return root / re.sub(r"[^A-Za-z0-9._-]+", "_", embedder_name)
 
 

@@ -1,12 +1,14 @@
 """Shared fixtures. Area-specific fixtures live in each tests/<area>/conftest.py."""
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/support/ helpers
+os.environ["HELPDESK_DOTENV"] = "0"  # a developer's .env must not leak into the tests (helpdesk.settings)
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ def _db() -> Database:
     """The gateway's database, opened the gateway's way (same schema, WAL)."""
     from connectors import store
 
-    return store.open_db(settings.db_path())
+    return store.open_db(settings.current().HELPDESK_DB)
 
 
 def _read_password() -> str:
@@ -75,11 +75,10 @@ def demo() -> None:
     The password comes from DEMO_AGENT_PASSWORD, or is generated at random for this run; nothing
     is hard-coded.
     """
-    password = settings.get("DEMO_AGENT_PASSWORD") or secrets.token_urlsafe(12)
+    password = settings.current().DEMO_AGENT_PASSWORD or secrets.token_urlsafe(12)
     try:
         accounts.add(_db(), DEMO_EMAIL, "Demo Agent", password, "admin", replace=True)
     except ValueError as exc:
         raise click.ClickException(f"DEMO_AGENT_PASSWORD: {exc}") from None
-    port = settings.get("HELPDESK_PORT", "8080")
-    base = (settings.get("PUBLIC_URL") or f"http://127.0.0.1:{port}").rstrip("/")
+    base = settings.current().PUBLIC_URL.rstrip("/")
     click.echo(f"agent console: {base}/agent\n  email:    {DEMO_EMAIL}\n  password: {password}")

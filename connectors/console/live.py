@@ -42,7 +42,7 @@ def _frame(topic: str, payload: dict) -> dict | None:
 
 async def socket(request: web.Request) -> web.StreamResponse:
     app = request.app
-    if not auth.allowed_origin(request, app["settings"].get("PUBLIC_URL")):
+    if not auth.allowed_origin(request, app["settings"].PUBLIC_URL):
         raise auth.json_error(403, "origin", "WebSocket from another origin refused.")
     session, _agent = auth.current(request)  # 401 before the upgrade
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT)

@@ -119,7 +119,7 @@ def _display_identity(conv: dict, contact: dict) -> str | None:
 async def login(request: web.Request) -> web.Response:
     """Email + password -> session cookie. Limited per email and per client address."""
     app = request.app
-    if request.headers.get("Origin") and not auth.allowed_origin(request, app["settings"].get("PUBLIC_URL")):
+    if request.headers.get("Origin") and not auth.allowed_origin(request, app["settings"].PUBLIC_URL):
         raise auth.json_error(403, "origin", "Login from another site refused.")
     body = await _json_body(request)
     email = str(body.get("email") or "").strip().lower()
@@ -142,7 +142,7 @@ async def login(request: web.Request) -> web.Response:
     token, csrf = auth.create_session(app["db"], agent["id"])
     resp = web.json_response({"agent": accounts.public(agent), "csrf": csrf})
     resp.set_cookie(auth.COOKIE, token, path="/agent", httponly=True, samesite="Strict",
-                    secure=auth.secure_cookies(app["settings"].get("PUBLIC_URL")),
+                    secure=auth.secure_cookies(app["settings"].PUBLIC_URL),
                     max_age=auth.SESSION_HOURS * 3600)
     store.add_event(app["db"], None, "agent_login", f"agent:{agent['id']}")
     return resp
@@ -185,7 +185,7 @@ async def _collected(app: web.Application, conversation_id: str) -> tuple[dict, 
 
     empty = {k: None for k in COLLECTED_SLOTS}
     try:
-        tracker = await rasa_client.tracker(app["http"], app["settings"]["RASA_URL"], conversation_id)
+        tracker = await rasa_client.tracker(app["http"], app["settings"].RASA_URL, conversation_id)
     except Exception as exc:  # noqa: BLE001 - any failure: show the transcript anyway
         log.warning("tracker for %s unavailable: %s", conversation_id, exc)
         return empty, "The bot's memory is unavailable right now."
@@ -251,7 +251,7 @@ async def conversation(request: web.Request) -> web.Response:
     collected, collected_error = await _collected(app, conv["id"])
     order = await asyncio.get_running_loop().run_in_executor(None, _order, collected.get("found_order"))
     window_open = conv["channel"] != "whatsapp" or handoff.whatsapp_window_open(conv)
-    templates = bool(app["settings"].get("TWILIO_TEMPLATE_SID"))
+    templates = bool(app["settings"].TWILIO_TEMPLATE_SID)
     last_in = [m for m in messages if m["author"] == "customer"]
 
     def actor_name(actor: str) -> str:

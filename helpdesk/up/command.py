@@ -24,13 +24,13 @@ def rasa_servers() -> int:
     gateway and action server beside it, two of them keep the reply time under 300 ms for 50 busy
     chats on a 2-core machine (bench/load.py). Each takes about 1.3 GB of memory."""
     default = 2 if (os.cpu_count() or 1) >= 2 else 1
-    return max(1, settings.get_int("RASA_SERVERS", default))
+    return max(1, settings.current().RASA_SERVERS or default)
 
 
 def _rasa_servers() -> list[tuple[str, int, str]]:
     """(child name, port, URL) per Rasa server, on consecutive ports from RASA_PORT; the gateway
     shards conversations over them."""
-    first = settings.get_int("RASA_PORT", 5005)
+    first = settings.current().RASA_PORT
     return [("rasa" if i == 0 else f"rasa-{i + 1}", first + i, f"http://127.0.0.1:{first + i}")
             for i in range(rasa_servers())]
 
@@ -39,12 +39,13 @@ def _children(echo) -> list:
     """The three processes of a running helpdesk, in start order."""
     from helpdesk.up.supervisor import Child, http_ok
 
-    port = settings.get_int("HELPDESK_PORT", 8080)
-    actions_port = settings.get_int("ACTIONS_PORT", 5055)
+    current = settings.current()
+    port = current.HELPDESK_PORT
+    actions_port = current.ACTIONS_PORT
     rasas = _rasa_servers()
     actions_url = f"http://127.0.0.1:{actions_port}"
     gateway_url = f"http://127.0.0.1:{port}"
-    logs = Path(settings.get("HELPDESK_LOG_DIR", str(VAR_DIR / "log")))
+    logs = Path(current.HELPDESK_LOG_DIR)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
     rasa = RASA_VENV / "bin" / "rasa"
@@ -97,7 +98,7 @@ def up(timeout: float) -> None:
 
     sup = Supervisor(_children(echo), echo=echo)
     sup.install_signal_handlers()
-    port = settings.get_int("HELPDESK_PORT", 8080)
+    port = settings.current().HELPDESK_PORT
     code = 0
     try:
         sup.start_all()
@@ -108,7 +109,7 @@ def up(timeout: float) -> None:
             for _, _, url in _rasa_servers():
                 answered, took = warm_up(url)
                 echo(f"warmed up {url}: {answered}/{len(TURNS)} turns in {took:.1f} s")
-            public = settings.get("PUBLIC_URL", f"http://127.0.0.1:{port}")
+            public = settings.current().PUBLIC_URL
             echo("ready:")
             echo(f"  demo shop + web chat  http://127.0.0.1:{port}/")
             echo(f"  widget script         http://127.0.0.1:{port}/widget.js")

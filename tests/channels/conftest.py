@@ -32,9 +32,6 @@ _CHANNEL_ENV = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM
 @pytest.fixture(autouse=True)
 def _no_ambient_channel_env(monkeypatch):
     """Tests say every channel setting themselves; a developer's .env must not leak in."""
-    from helpdesk import settings
-
-    settings.load_env()
     for name in _CHANNEL_ENV:
         monkeypatch.delenv(name, raising=False)
 

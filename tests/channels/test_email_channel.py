@@ -113,7 +113,7 @@ async def test_same_mail_twice_is_stored_once(gw, dovecot):
     await wait_until(lambda: all(dovecot.flags(MAILBOX).values()) and len(dovecot.flags(MAILBOX)) == 1)
     await asyncio.sleep(0.8)
     assert len(gw.rows("SELECT * FROM messages WHERE direction='in'")) == 1
-    assert gw.app["email"]["stats"]["duplicates"] >= 1
+    assert gw.app["channel_stats"]["email"]["duplicates"] >= 1
 
 
 async def test_unreadable_mail_is_stored_not_dropped(gw, dovecot):
@@ -183,10 +183,9 @@ async def test_missing_settings_switch_email_off(make_gateway, caplog):
     with caplog.at_level("INFO"):
         gw = await make_gateway({"IMAP_HOST": "127.0.0.1"})
     assert any("email off" in r.getMessage() and "SMTP_HOST" in r.getMessage() for r in caplog.records)
-    assert email_channel.health(gw.app)["on"] is False
     from connectors.app import channel_report
 
-    assert channel_report(gw.app)["email"]["on"] is False
+    assert channel_report(gw.app)["email"] == {"on": False, "reason": "missing settings: IMAP_USER, IMAP_PASSWORD, SMTP_HOST, SMTP_FROM"}
 
 
 async def test_imap_down_is_reported_not_fatal(make_gateway, dovecot, smtp_sink):

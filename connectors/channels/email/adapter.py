@@ -14,8 +14,8 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors.channel import setting, switched_off
 from connectors import flow, outbox, store
+from connectors.channel import Channel
 from connectors.channels.email.imap import ImapSettings, fetch_unseen, mark_seen
 from connectors.channels.email.parse import ParsedMail, parse_mail
 from connectors.channels.email.smtp import (
@@ -29,7 +29,7 @@ from connectors.channels.email.smtp import (
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "email"
+NAME = "email"
 EVENT_IN = "email_in"  # per inbound mail: the headers a reply needs (subject, ids, auto flag)
 REQUIRED = ("IMAP_HOST", "IMAP_USER", "IMAP_PASSWORD", "SMTP_HOST", "SMTP_FROM")
 CLOSING = {
@@ -39,69 +39,40 @@ CLOSING = {
 
 
 
-def _flag(value: str | None, default: bool) -> bool:
-    if value is None:
-        return default
-    return str(value).strip().lower() in ("1", "true", "yes", "on")
-
-
-def _int(app: web.Application, name: str, default: int) -> int:
-    raw = setting(app, name)
-    try:
-        return int(raw) if raw is not None else default
-    except ValueError:
-        log.warning("setting %s=%r is not a number; using %s", name, raw, default)
-        return default
-
-
 def setup(app: web.Application) -> None:
-    """Start the poller and register the sender; with settings missing, log once and stay off."""
-    if switched_off(app, CHANNEL, REQUIRED):
-        app["email"] = None
-        return
-    imap_ssl = _flag(setting(app, "IMAP_SSL"), True)
-    smtp_ssl = _flag(setting(app, "SMTP_SSL"), False)
-    try:
-        poll = float(setting(app, "IMAP_POLL_SECONDS", "30"))
-    except ValueError:
-        poll = 30.0
+    """Build the IMAP/SMTP settings and start the poller with the app (only when configured)."""
+    settings = app["settings"]
     app["email"] = {
         "imap": ImapSettings(
-            host=setting(app, "IMAP_HOST"),
-            port=_int(app, "IMAP_PORT", 993 if imap_ssl else 143),
-            user=setting(app, "IMAP_USER"),
-            password=setting(app, "IMAP_PASSWORD"),
-            folder=setting(app, "IMAP_FOLDER", "INBOX"),
-            use_ssl=imap_ssl,
+            host=settings.IMAP_HOST,
+            port=settings.IMAP_PORT,
+            user=settings.IMAP_USER,
+            password=settings.IMAP_PASSWORD,
+            folder=settings.IMAP_FOLDER,
+            use_ssl=settings.IMAP_SSL,
         ),
         "smtp": SmtpSettings(
-            host=setting(app, "SMTP_HOST"),
-            port=_int(app, "SMTP_PORT", 465 if smtp_ssl else 587),
-            from_addr=setting(app, "SMTP_FROM"),
-            user=setting(app, "SMTP_USER"),
-            password=setting(app, "SMTP_PASSWORD"),
-            starttls=_flag(setting(app, "SMTP_STARTTLS"), True),
-            ssl=smtp_ssl,
+            host=settings.SMTP_HOST,
+            port=settings.SMTP_PORT,
+            from_addr=settings.SMTP_FROM,
+            user=settings.SMTP_USER,
+            password=settings.SMTP_PASSWORD,
+            starttls=settings.SMTP_STARTTLS,
+            ssl=settings.SMTP_SSL,
         ),
-        "poll_seconds": max(0.2, poll),
-        "stats": {"received": 0, "duplicates": 0, "sent": 0, "last_poll_at": None,
-                  "last_poll_error": None, "last_send_error": None},
+        "poll_seconds": max(0.2, settings.IMAP_POLL_SECONDS),
+        "stats": {"last_poll_at": None, "last_poll_error": None},
     }
-    outbox.register_sender(app, CHANNEL, send)
-    app.setdefault("channel_health", {})[CHANNEL] = health  # merged into /healthz by the core
     app.on_startup.append(_start_poller)
     app.on_cleanup.append(_stop_poller)
     cfg = app["email"]["imap"]
-    log.info("channel email on: IMAP %s@%s:%s/%s every %ss, SMTP %s:%s", cfg.user, cfg.host, cfg.port,
+    log.info("channel email on: IMAP %s:%s/%s every %ss, SMTP %s:%s", cfg.host, cfg.port,
              cfg.folder, app["email"]["poll_seconds"], app["email"]["smtp"].host, app["email"]["smtp"].port)
 
 
 def health(app: web.Application) -> dict[str, Any]:
-    """Counters for /healthz (the core's channel report says on/off; this adds the details)."""
-    state = app.get("email")
-    if not state:
-        return {"on": False, "reason": app["channel_status"].get(CHANNEL, "not configured")}
-    return {"on": True, **state["stats"]}
+    """What only this adapter knows (the poller); the shared counters come from connectors.channel."""
+    return dict(app["email"]["stats"])
 
 
 # ---------------------------------------------------------------- inbound
@@ -158,17 +129,16 @@ def thread_key_for(app: web.Application, mail: ParsedMail) -> str:
         conv_id = conversation_of(ref)
         if conv_id:
             conv = store.get_conversation(db, conv_id)
-            if conv is not None and conv["channel"] == CHANNEL and conv["thread_key"]:
+            if conv is not None and conv["channel"] == NAME and conv["thread_key"]:
                 return conv["thread_key"]
     for ref in ancestry:
-        if store.conversation_by_thread(db, CHANNEL, ref) is not None:
+        if store.conversation_by_thread(db, NAME, ref) is not None:
             return ref
     return ancestry[0] if ancestry else mail.message_id
 
 
 async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
     """Store one parsed mail through the flow. True when it is safe to mark it seen."""
-    state = app["email"]
     if conversation_of(mail.message_id) or (mail.from_addr and mail.from_addr == _own_address(app)):
         log.info("email %s is our own mail; skipped", mail.message_id)
         return True
@@ -179,14 +149,12 @@ async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
         text = mail.subject or "(empty email)"
     media = [dict(a, kind="attachment") for a in mail.attachments] or None
     result = await flow.receive(
-        app, channel=CHANNEL, identity=identity, text=text, channel_message_id=mail.message_id,
+        app, channel=NAME, identity=identity, text=text, channel_message_id=mail.message_id,
         media=media, thread_key=thread_key_for(app, mail), name=mail.from_name,
         meta={"subject": mail.subject},
     )
     if result["duplicate"]:
-        state["stats"]["duplicates"] += 1
         return True
-    state["stats"]["received"] += 1
     store.add_event(app["db"], result["conversation_id"], EVENT_IN, "customer", {
         "message_id": mail.message_id,
         "subject": mail.subject,
@@ -247,7 +215,7 @@ def _body(app: web.Application, language: str | None, message: dict) -> str:
             text += f"\n{url}"
     closing = CLOSING.get(language or "")
     if closing:
-        text += "\n\n" + closing.format(shop=app["settings"].get("SHOP_NAME") or "")
+        text += "\n\n" + closing.format(shop=app["settings"].SHOP_NAME)
     return text.strip() + "\n"
 
 
@@ -278,7 +246,8 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
     try:
         await asyncio.to_thread(smtp_send, state["smtp"], msg)
     except SmtpSendError as exc:
-        state["stats"]["last_send_error"] = str(exc)
         raise outbox.SendError(str(exc), retryable=exc.retryable) from exc
-    state["stats"]["sent"] += 1
     return message_id
+
+
+CHANNEL = Channel(name=NAME, send=send, required=REQUIRED, setup=setup, health=health)

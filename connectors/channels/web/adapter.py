@@ -29,7 +29,8 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from connectors import bus, flow, outbox, store
+from connectors import bus, flow, store
+from connectors.channel import Channel
 
 log = logging.getLogger(__name__)
 
@@ -41,13 +42,12 @@ RATE_MAX = 20  # customer frames per window per socket
 REFUSED_CLOSE_CODE = 4401
 
 
-def setup(app: web.Application) -> None:
-    """Register routes and the `web` sender (the channel is always on)."""
+def routes(app: web.Application) -> None:
+    """The demo page, the widget script and the chat socket (the channel is always on)."""
     app["web_sockets"] = {}  # conversation id -> set of open sockets
     app.router.add_get("/", demo_page)
     app.router.add_get("/widget.js", widget_js)
     app.router.add_get("/ws/chat", ws_chat)
-    outbox.register_sender(app, "web", send)
 
 
 # ---------------------------------------------------------------- pages
@@ -56,12 +56,12 @@ def setup(app: web.Application) -> None:
 async def demo_page(request: web.Request) -> web.Response:
     """A demo shop page with the widget embedded the way a shop would embed it."""
     settings = request.app["settings"]
-    lang = request.query.get("lang", settings["WEBCHAT_LANGUAGE"])
+    lang = request.query.get("lang", settings.WEBCHAT_LANGUAGE)
     lang = lang if lang in ("nl", "fr") else "nl"
     page = (STATIC / "demo.html").read_text(encoding="utf-8")
     page = (page.replace("{{lang}}", lang)
-                .replace("{{shop}}", html.escape(settings["SHOP_NAME"]))
-                .replace("{{shop_json}}", json.dumps(settings["SHOP_NAME"])))
+                .replace("{{shop}}", html.escape(settings.SHOP_NAME))
+                .replace("{{shop_json}}", json.dumps(settings.SHOP_NAME)))
     return web.Response(text=page, content_type="text/html",
                         headers={"Cache-Control": "no-store"})
 
@@ -225,7 +225,7 @@ class _Session:
 async def ws_chat(request: web.Request) -> web.WebSocketResponse:
     """`GET /ws/chat[?token=...][&lang=nl|fr]`: one customer's live chat."""
     app = request.app
-    allowed = app["settings"]["WEBCHAT_ALLOWED_ORIGINS"]
+    allowed = app["settings"].WEBCHAT_ALLOWED_ORIGINS
     origin = request.headers.get("Origin")
     if allowed != "*" and origin and origin not in {o.strip() for o in allowed.split(",")}:
         # Another site's page may not open chats in our customers' name.
@@ -267,3 +267,6 @@ async def ws_chat(request: web.Request) -> web.WebSocketResponse:
     finally:
         session.detach()
     return ws
+
+
+CHANNEL = Channel(name="web", send=send, routes=routes)

@@ -16,8 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors.channel import setting, switched_off
 from connectors import bus, flow, outbox, store
+from connectors.channel import Channel
 from connectors.channels.whatsapp.sending import TwilioSendError, TwilioSettings, already_sent, make_client, send_parts
 from connectors.channels.whatsapp.wire import (
     EMPTY_TWIML,
@@ -33,7 +33,7 @@ from connectors.channels.whatsapp.wire import (
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "whatsapp"
+NAME = "whatsapp"
 WEBHOOK_PATH = "/webhooks/whatsapp"
 STATUS_PATH = "/webhooks/whatsapp/status"
 REQUIRED = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM")
@@ -43,53 +43,43 @@ _DUTCH_PREFIXES = ("+31",)
 
 
 
-def _flag(value: str | None) -> bool:
-    return str(value or "").strip().lower() in ("1", "true", "yes", "on")
+def routes(app: web.Application) -> None:
+    """The webhooks are mounted even when the channel is off, so Twilio gets a clear 503, not a 404."""
+    app["whatsapp"] = None
+    app.router.add_post(WEBHOOK_PATH, webhook)
+    app.router.add_post(STATUS_PATH, status_callback)
 
 
 def setup(app: web.Application) -> None:
-    """Mount the webhooks and register the sender; with settings missing, log once and stay off.
-
-    The webhook routes are mounted even when off, so Twilio gets a clear 503 instead of a 404.
-    """
-    app.router.add_post(WEBHOOK_PATH, webhook)
-    app.router.add_post(STATUS_PATH, status_callback)
-    if switched_off(app, CHANNEL, REQUIRED):
-        app["whatsapp"] = None
-        return
-    sender = setting(app, "TWILIO_WHATSAPP_FROM")
+    """Build the Twilio client and the adapter's state (only when the settings are there)."""
+    settings = app["settings"]
+    sender = settings.TWILIO_WHATSAPP_FROM
     if not sender.startswith("whatsapp:"):
         sender = f"whatsapp:{sender}"
-    base = setting(app, "PUBLIC_URL")
     callback = None
-    if base and setting(app, "TWILIO_STATUS_CALLBACK", "1") not in ("0", "false", "no", "off"):
-        callback = base.rstrip("/") + STATUS_PATH
+    if settings.TWILIO_STATUS_CALLBACK:
+        callback = settings.PUBLIC_URL.rstrip("/") + STATUS_PATH
     cfg = TwilioSettings(
-        account_sid=setting(app, "TWILIO_ACCOUNT_SID"),
-        auth_token=setting(app, "TWILIO_AUTH_TOKEN"),
+        account_sid=settings.TWILIO_ACCOUNT_SID,
+        auth_token=settings.TWILIO_AUTH_TOKEN,
         whatsapp_from=sender,
-        api_base_url=setting(app, "TWILIO_API_BASE_URL"),
+        api_base_url=settings.TWILIO_API_BASE_URL,
         status_callback=callback,
     )
     app["whatsapp"] = {
         "cfg": cfg,
         "client": make_client(cfg),
-        "public_url": base,
-        "trust_proxy": _flag(setting(app, "TRUST_PROXY_HEADERS")),
+        "public_url": settings.PUBLIC_URL,
+        "trust_proxy": settings.TRUST_PROXY_HEADERS,
         "partial": {},  # message id -> SIDs of the parts already sent (a retry skips them)
-        "stats": {"received": 0, "rejected": 0, "sent": 0, "send_errors": 0, "last_error": None},
+        "stats": {"rejected": 0},
     }
-    outbox.register_sender(app, CHANNEL, send)
-    app.setdefault("channel_health", {})[CHANNEL] = health  # merged into /healthz by the core
     log.info("channel whatsapp on: from %s via %s", sender, cfg.api_base_url or "api.twilio.com")
 
 
 def health(app: web.Application) -> dict[str, Any]:
-    """Counters for /healthz (the core's channel report says on/off; this adds the details)."""
-    state = app.get("whatsapp")
-    if not state:
-        return {"on": False, "reason": app["channel_status"].get(CHANNEL, "not configured")}
-    return {"on": True, **state["stats"]}
+    """What only this adapter counts (webhooks refused); the shared counters come from connectors.channel."""
+    return dict(app["whatsapp"]["stats"])
 
 
 def _text(status: int, message: str) -> web.Response:
@@ -133,7 +123,7 @@ def _language_hint(identity: str) -> str | None:
 def _last_buttons(app: web.Application, identity: str) -> list[dict] | None:
     """Buttons of the bot's last message, if it is the newest message of the open conversation."""
     db = app["db"]
-    contact = store.get_or_create_contact(db, CHANNEL, identity)
+    contact = store.get_or_create_contact(db, NAME, identity)
     conv = store.open_conversation_for_contact(db, contact["id"])
     if conv is None:
         return None
@@ -167,12 +157,11 @@ async def webhook(request: web.Request) -> web.Response:
         meta["language"] = hint
     try:
         result = await flow.receive(
-            app, channel=CHANNEL, identity=msg.identity, text=text,
+            app, channel=NAME, identity=msg.identity, text=text,
             channel_message_id=msg.message_sid, media=msg.media or None, name=msg.name, meta=meta,
         )
     except store.StoreError as exc:
         return _text(400, f"message refused: {exc}")
-    state["stats"]["received"] += 0 if result["duplicate"] else 1
     return web.Response(text=EMPTY_TWIML, content_type="text/xml", charset="utf-8")
 
 
@@ -240,10 +229,10 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
     except TwilioSendError as exc:
         if exc.sent_sids:
             state["partial"][message["id"]] = done + exc.sent_sids
-        state["stats"]["send_errors"] += 1
-        state["stats"]["last_error"] = str(exc)
         raise outbox.SendError(str(exc), retryable=exc.retryable) from exc
     state["partial"].pop(message["id"], None)
-    state["stats"]["sent"] += 1
     all_sids = done + sids
     return all_sids[-1] if all_sids else None
+
+
+CHANNEL = Channel(name=NAME, send=send, required=REQUIRED, setup=setup, routes=routes, health=health)
