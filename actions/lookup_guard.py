@@ -11,7 +11,10 @@ from pathlib import Path
 
 import sqlite_utils
 
-from helpdesk import settings
+from actions.migrations import MIGRATIONS
+from helpdesk import migrate, settings
+
+_migrated: set[str] = set()  # database files already brought to the current schema in this process
 
 
 def max_failures() -> int:
@@ -26,11 +29,10 @@ def _table(path: str | None = None) -> sqlite_utils.db.Table:
     path = path or settings.current().ORDERS_DB
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
-    table = db["lookup_failures"]
-    if not table.exists():
-        table.create({"id": int, "identity": str, "at": str}, pk="id")
-        table.create_index(["identity", "at"], if_not_exists=True)
-    return table
+    if path not in _migrated:
+        migrate.apply(db.conn, MIGRATIONS)
+        _migrated.add(path)
+    return db["lookup_failures"]
 
 
 def _now() -> dt.datetime:

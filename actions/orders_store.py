@@ -15,7 +15,9 @@ from typing import Any, Iterable, Protocol
 
 import sqlite_utils
 
+from actions.migrations import MIGRATIONS
 from actions.parsing import EMAIL_RE, normalise_plate
+from helpdesk import migrate
 from helpdesk import settings
 
 STATUSES = ("received", "paid", "processing", "shipped", "delivered", "cancelled", "refunded")
@@ -130,14 +132,7 @@ class SqliteOrdersStore:
         self.ensure_schema()
 
     def ensure_schema(self) -> None:
-        if "orders" not in self.db.table_names():
-            self.db["orders"].create(
-                {"order_number": str, "email": str, "plate": str, "plate_norm": str, "order_date": str,
-                 "status": str, "carrier": str, "tracking_number": str, "expected_delivery": str,
-                 "items": str},
-                pk="order_number",
-            )
-            self.db["orders"].create_index(["plate_norm", "order_date"], if_not_exists=True)
+        migrate.apply(self.db.conn, MIGRATIONS)
 
     def get(self, order_number: str) -> Order | None:
         rows = list(self.db["orders"].rows_where("order_number = ?", [str(order_number).strip()]))

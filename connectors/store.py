@@ -20,6 +20,9 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
+from connectors.migrations import MIGRATIONS
+from helpdesk import migrate
+
 STATES = ("bot", "pending", "agent", "closed")
 DIRECTIONS = ("in", "out")
 AUTHORS = ("customer", "bot", "agent", "system")
@@ -27,75 +30,6 @@ STATUSES = ("received", "queued", "sent", "delivered", "read", "failed")
 
 # Delivery statuses only move forward (a late "sent" callback must not undo "read").
 _STATUS_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4, "received": 0}
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS contacts (
-    id INTEGER PRIMARY KEY,
-    channel TEXT NOT NULL,
-    identity TEXT NOT NULL,
-    name TEXT,
-    created_at TEXT NOT NULL,
-    UNIQUE (channel, identity)
-);
-CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY,
-    contact_id INTEGER NOT NULL REFERENCES contacts(id),
-    channel TEXT NOT NULL,
-    language TEXT,
-    state TEXT NOT NULL DEFAULT 'bot' CHECK (state IN ('bot','pending','agent','closed')),
-    assigned_agent_id INTEGER,
-    handoff_reason TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    last_customer_message_at TEXT,
-    pending_since TEXT,
-    thread_key TEXT,
-    token_hash TEXT
-);
-CREATE INDEX IF NOT EXISTS conversations_contact ON conversations(contact_id, created_at);
-CREATE INDEX IF NOT EXISTS conversations_state ON conversations(state, updated_at);
-CREATE INDEX IF NOT EXISTS conversations_thread ON conversations(channel, thread_key);
-CREATE INDEX IF NOT EXISTS conversations_token ON conversations(token_hash);
-CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY,
-    conversation_id TEXT NOT NULL REFERENCES conversations(id),
-    direction TEXT NOT NULL CHECK (direction IN ('in','out')),
-    author TEXT NOT NULL CHECK (author IN ('customer','bot','agent','system')),
-    agent_id INTEGER,
-    text TEXT,
-    buttons TEXT,
-    media TEXT,
-    internal INTEGER NOT NULL DEFAULT 0,
-    channel_message_id TEXT,
-    status TEXT NOT NULL CHECK (status IN ('received','queued','sent','delivered','read','failed')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    next_attempt_at TEXT,
-    error TEXT,
-    created_at TEXT NOT NULL,
-    sent_at TEXT
-);
-CREATE INDEX IF NOT EXISTS messages_conversation ON messages(conversation_id, id);
-CREATE INDEX IF NOT EXISTS messages_channel_id ON messages(channel_message_id);
-CREATE INDEX IF NOT EXISTS messages_status ON messages(status, next_attempt_at);
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY,
-    conversation_id TEXT,
-    type TEXT NOT NULL,
-    actor TEXT NOT NULL,
-    data TEXT,
-    created_at TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS events_conversation ON events(conversation_id, id);
-CREATE TABLE IF NOT EXISTS agents (
-    id INTEGER PRIMARY KEY,
-    email TEXT NOT NULL UNIQUE,
-    name TEXT,
-    password_hash TEXT,
-    role TEXT NOT NULL DEFAULT 'agent' CHECK (role IN ('agent','admin')),
-    created_at TEXT NOT NULL
-);
-"""
-
 
 class StoreError(ValueError):
     """Bad input to the store (unknown conversation, invalid state...): nothing was written."""
@@ -125,7 +59,7 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     db.execute("PRAGMA synchronous=NORMAL")
     db.execute("PRAGMA busy_timeout=5000")
     db.execute("PRAGMA foreign_keys=ON")
-    db.conn.executescript(SCHEMA)
+    migrate.apply(db.conn, MIGRATIONS)
     return db
 
 

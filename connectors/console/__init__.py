@@ -69,8 +69,6 @@ def _business_hours():
 def setup(app: web.Application) -> None:
     """Register the console's routes on the gateway app."""
     app["business_hours"] = _business_hours()
-    accounts.ensure_table(app["db"])
-    auth.ensure_table(app["db"])
     app["agent_login_limiter"] = auth.LoginLimiter()
     app["agent_sockets"] = {}
     app.router.add_get("/agent", index)

@@ -23,15 +23,6 @@ def now_iso() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def ensure_table(db: Database) -> None:
-    """Create `agents` (CONTRACTS) if missing; safe to call whenever the app or CLI opens the DB."""
-    db["agents"].create(
-        {"id": int, "email": str, "name": str, "password_hash": str, "role": str, "created_at": str},
-        pk="id", not_null={"email", "password_hash", "role"}, if_not_exists=True,
-    )
-    db["agents"].create_index(["email"], unique=True, if_not_exists=True)
-
-
 def validate(email: str, name: str, role: str, password: str) -> str:
     """Normalise the email and refuse bad input with a message fit for the CLI user."""
     email = email.strip().lower()
@@ -49,7 +40,6 @@ def validate(email: str, name: str, role: str, password: str) -> str:
 def add(db: Database, email: str, name: str, password: str, role: str = "agent",
         replace: bool = False) -> dict:
     """Store a new agent (or, with `replace`, reset an existing one's name/role/password)."""
-    ensure_table(db)
     email = validate(email, name, role, password)
     existing = get_by_email(db, email)
     if existing and not replace:
@@ -69,19 +59,16 @@ def public(agent: dict) -> dict:
 
 
 def get(db: Database, agent_id: int) -> dict | None:
-    ensure_table(db)
     rows = list(db["agents"].rows_where("id = ?", [agent_id]))
     return rows[0] if rows else None
 
 
 def get_by_email(db: Database, email: str) -> dict | None:
-    ensure_table(db)
     rows = list(db["agents"].rows_where("email = ?", [email.strip().lower()]))
     return rows[0] if rows else None
 
 
 def list_all(db: Database) -> list[dict]:
-    ensure_table(db)
     return [public(a) | {"created_at": a["created_at"]} for a in db["agents"].rows_where(order_by="id")]
 
 

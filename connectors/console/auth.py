@@ -31,16 +31,8 @@ def _hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def ensure_table(db: Database) -> None:
-    db["agent_sessions"].create(
-        {"token_hash": str, "agent_id": int, "csrf_token": str, "created_at": str, "expires_at": str},
-        pk="token_hash", if_not_exists=True,
-    )
-
-
 def create_session(db: Database, agent_id: int, hours: int = SESSION_HOURS) -> tuple[str, str]:
     """New session for an agent; returns (cookie token, csrf token). Only the token's hash is kept."""
-    ensure_table(db)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = dt.datetime.now(dt.timezone.utc)
     db["agent_sessions"].insert({
@@ -55,7 +47,6 @@ def lookup(db: Database, token: str | None) -> tuple[dict, dict] | None:
     """(session, agent) for a live cookie token, else None (expired sessions are deleted)."""
     if not token:
         return None
-    ensure_table(db)
     rows = list(db["agent_sessions"].rows_where("token_hash = ?", [_hash(token)]))
     if not rows:
         return None
@@ -69,7 +60,6 @@ def lookup(db: Database, token: str | None) -> tuple[dict, dict] | None:
 
 def end_session(db: Database, token: str | None) -> None:
     if token:
-        ensure_table(db)
         db.execute("DELETE FROM agent_sessions WHERE token_hash = ?", [_hash(token)])
         db.conn.commit()
 

@@ -1,0 +1,91 @@
+"""The gateway database's schema, as ordered steps (runner: helpdesk/migrate.py).
+
+Append new steps at the end; never edit one that shipped. Step 0001 uses IF NOT EXISTS so that a
+database made before migrations existed is adopted as it is.
+"""
+from __future__ import annotations
+
+from helpdesk.migrate import Migration
+
+CORE = """
+CREATE TABLE IF NOT EXISTS contacts (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    name TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (channel, identity)
+);
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    contact_id INTEGER NOT NULL REFERENCES contacts(id),
+    channel TEXT NOT NULL,
+    language TEXT,
+    state TEXT NOT NULL DEFAULT 'bot' CHECK (state IN ('bot','pending','agent','closed')),
+    assigned_agent_id INTEGER,
+    handoff_reason TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    last_customer_message_at TEXT,
+    pending_since TEXT,
+    thread_key TEXT,
+    token_hash TEXT
+);
+CREATE INDEX IF NOT EXISTS conversations_contact ON conversations(contact_id, created_at);
+CREATE INDEX IF NOT EXISTS conversations_state ON conversations(state, updated_at);
+CREATE INDEX IF NOT EXISTS conversations_thread ON conversations(channel, thread_key);
+CREATE INDEX IF NOT EXISTS conversations_token ON conversations(token_hash);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations(id),
+    direction TEXT NOT NULL CHECK (direction IN ('in','out')),
+    author TEXT NOT NULL CHECK (author IN ('customer','bot','agent','system')),
+    agent_id INTEGER,
+    text TEXT,
+    buttons TEXT,
+    media TEXT,
+    internal INTEGER NOT NULL DEFAULT 0,
+    channel_message_id TEXT,
+    status TEXT NOT NULL CHECK (status IN ('received','queued','sent','delivered','read','failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX IF NOT EXISTS messages_conversation ON messages(conversation_id, id);
+CREATE INDEX IF NOT EXISTS messages_channel_id ON messages(channel_message_id);
+CREATE INDEX IF NOT EXISTS messages_status ON messages(status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    conversation_id TEXT,
+    type TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    data TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_conversation ON events(conversation_id, id);
+CREATE TABLE IF NOT EXISTS agents (
+    id INTEGER PRIMARY KEY,
+    email TEXT NOT NULL UNIQUE,
+    name TEXT,
+    password_hash TEXT,
+    role TEXT NOT NULL DEFAULT 'agent' CHECK (role IN ('agent','admin')),
+    created_at TEXT NOT NULL
+)
+"""
+
+AGENT_SESSIONS = """
+CREATE TABLE IF NOT EXISTS agent_sessions (
+    token_hash TEXT PRIMARY KEY,
+    agent_id INTEGER,
+    csrf_token TEXT,
+    created_at TEXT,
+    expires_at TEXT
+)
+"""
+
+MIGRATIONS: list[Migration] = [
+    ("0001_core", CORE),
+    ("0002_agent_sessions", AGENT_SESSIONS),
+]
