@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import Counter
 from datetime import datetime
 from typing import Awaitable, Callable
 
@@ -28,6 +29,8 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = 1.0  # seconds; attempt n waits BACKOFF_BASE * 2**(n-1), capped
 BACKOFF_CAP = 300.0
 IDLE_POLL = 5.0  # the worker also wakes on enqueue; this only bounds a missed wake-up
+ROWS_PER_CHANNEL = 200  # due rows read per channel per pass
+MAX_INFLIGHT_PER_CHANNEL = 16  # conversations of one channel being delivered at the same time
 
 
 class SendError(Exception):
@@ -42,6 +45,7 @@ def setup(app: web.Application) -> None:
     """Create the outbox's state before the app starts (aiohttp freezes it afterwards)."""
     app["outbox_senders"] = {}
     app["outbox_inflight"] = {}  # conversation id -> delivery task
+    app["outbox_inflight_channel"] = {}  # conversation id -> its channel (per-channel cap)
     app["outbox_wake"] = asyncio.Event()
     app["outbox_worker"] = []  # the worker task, once started
 
@@ -152,40 +156,62 @@ async def _send_in_order(app: web.Application, messages: list[dict]) -> None:
             break  # keep the conversation's order: later messages wait for this retry
 
 
-def _dispatch(app: web.Application) -> list[asyncio.Task]:
-    """Start a delivery task for every conversation with a due message and none in flight."""
-    now = store.now()
+def _dispatch(app: web.Application) -> tuple[list[asyncio.Task], bool]:
+    """Start a delivery task for every conversation with a due message and none in flight.
+
+    Only due rows come back from the store (backed-off and in-flight ones stay in the database),
+    at most `ROWS_PER_CHANNEL` per channel, and each channel gets at most
+    `MAX_INFLIGHT_PER_CHANNEL` conversations in flight: a slow or dead channel can neither hide
+    another channel's replies nor take every thread of the executor. Returns the tasks started
+    and whether due rows may be left over (then the worker looks again at once).
+    """
     inflight: dict[str, asyncio.Task] = app["outbox_inflight"]
-    per_conversation: dict[str, list[dict]] = {}
-    blocked: set[str] = set()
-    for msg in store.due_outbound(app["db"]):
-        cid = msg["conversation_id"]
-        if cid in blocked or cid in inflight:
-            continue
-        if msg["next_attempt_at"] and msg["next_attempt_at"] > now:
-            blocked.add(cid)  # an earlier message waits for its retry: so do the later ones
-            continue
-        per_conversation.setdefault(cid, []).append(msg)
-    tasks = []
-    for cid, msgs in per_conversation.items():
-        task = asyncio.create_task(_send_in_order(app, msgs), name=f"outbox:{cid}")
-        inflight[cid] = task
+    channel_of: dict[str, str] = app["outbox_inflight_channel"]
+    busy = Counter(channel_of.values())
+    per_channel: dict[str, dict[str, list[dict]]] = {}
+    for msg in store.due_outbound(app["db"], ROWS_PER_CHANNEL, busy=list(inflight)):
+        channel = msg.pop("channel")
+        per_channel.setdefault(channel, {}).setdefault(msg["conversation_id"], []).append(msg)
+    tasks: list[asyncio.Task] = []
+    more = False
+    for channel, conversations in per_channel.items():
+        room = MAX_INFLIGHT_PER_CHANNEL - busy[channel]
+        rows = sum(len(msgs) for msgs in conversations.values())
+        for cid, msgs in conversations.items():
+            if room <= 0:
+                break  # the rest waits for a slot; a finishing delivery wakes the worker
+            tasks.append(_start_delivery(app, cid, channel, msgs))
+            room -= 1
+        if room > 0 and rows >= ROWS_PER_CHANNEL:
+            more = True  # the query was cut off: there may be more due conversations
+    return tasks, more and bool(tasks)
 
-        def done(_t: asyncio.Task, cid: str = cid) -> None:
-            inflight.pop(cid, None)
-            wake(app)  # more may have been queued for this conversation meanwhile
 
-        task.add_done_callback(done)
-        tasks.append(task)
-    return tasks
+def _start_delivery(app: web.Application, cid: str, channel: str, msgs: list[dict]) -> asyncio.Task:
+    inflight: dict[str, asyncio.Task] = app["outbox_inflight"]
+    channel_of: dict[str, str] = app["outbox_inflight_channel"]
+    task = asyncio.create_task(_send_in_order(app, msgs), name=f"outbox:{cid}")
+    inflight[cid] = task
+    channel_of[cid] = channel
+
+    def done(_t: asyncio.Task) -> None:
+        inflight.pop(cid, None)
+        channel_of.pop(cid, None)
+        wake(app)  # more may have been queued for this conversation meanwhile, or a slot freed
+
+    task.add_done_callback(done)
+    return task
 
 
 async def run_once(app: web.Application) -> int:
     """Send every message that is due now and wait for the outcome. Returns how many tasks ran."""
-    tasks = _dispatch(app)
-    if tasks:
+    ran = 0
+    while True:
+        tasks, _more = _dispatch(app)
+        if not tasks:
+            return ran
+        ran += len(tasks)
         await asyncio.gather(*tasks)
-    return len(tasks)
 
 
 def _seconds_until(ts: str | None) -> float:
@@ -196,21 +222,29 @@ def _seconds_until(ts: str | None) -> float:
 
 
 async def worker(app: web.Application) -> None:
-    """Deliver forever: wake on enqueue, or when the next retry is due."""
+    """Deliver forever: wake on enqueue, when a delivery ends, or when the next retry is due.
+
+    While sends are in flight or messages wait for their retry, it sleeps: in-flight
+    conversations and rows that are not due yet never count as work to do now.
+    """
     event: asyncio.Event = app["outbox_wake"]
     while True:
         event.clear()
+        more = False
         try:
-            _dispatch(app)
+            _tasks, more = _dispatch(app)
+            next_due = store.next_outbound_due_at(app["db"], busy=list(app["outbox_inflight"]))
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("outbox pass failed")
             await asyncio.sleep(1)
-        if event.is_set():
+            continue
+        if more or event.is_set():
+            await asyncio.sleep(0)  # let the started deliveries run before looking again
             continue
         try:
-            await asyncio.wait_for(event.wait(), _seconds_until(store.next_outbound_due_at(app["db"])))
+            await asyncio.wait_for(event.wait(), _seconds_until(next_due))
         except asyncio.TimeoutError:
             pass
 

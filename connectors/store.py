@@ -320,19 +320,54 @@ def unrouted_inbound(db: sqlite_utils.Database, since: str) -> list[dict]:
     )]
 
 
-def due_outbound(db: sqlite_utils.Database, limit: int = 200) -> list[dict]:
-    """Queued outbound messages, oldest first (the outbox decides which are due)."""
-    return [_decode_message(r) for r in _rows(
+_QUEUED = "m.direction='out' AND m.status='queued' AND m.internal=0"
+
+
+def due_outbound(db: sqlite_utils.Database, limit_per_channel: int = 200, *,
+                 busy: list[str] | tuple[str, ...] = (), at: str | None = None) -> list[dict]:
+    """Queued outbound messages that are due now, oldest first, at most `limit_per_channel` per channel.
+
+    Why in SQL: the outbox used to take the 200 oldest queued rows and sort out the due ones
+    itself, so 200 backed-off WhatsApp messages hid a fresh web reply (and made the worker spin).
+    A row is due when its `next_attempt_at` has passed and no earlier queued row of its
+    conversation still waits for a retry (order within a conversation). Conversations in `busy`
+    (a delivery is in flight) are left out. Each row carries its conversation's `channel`.
+    """
+    at = at or now()
+    rows = _rows(
         db,
-        "SELECT * FROM messages WHERE direction='out' AND status='queued' AND internal=0"
-        " ORDER BY id LIMIT ?",
-        (limit,),
-    )]
+        "SELECT * FROM (SELECT m.*, c.channel AS channel,"
+        " ROW_NUMBER() OVER (PARTITION BY c.channel ORDER BY m.id) AS channel_rank"
+        " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
+        f" WHERE {_QUEUED} AND COALESCE(m.next_attempt_at, '') <= :at"
+        " AND m.conversation_id NOT IN (SELECT value FROM json_each(:busy))"
+        " AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id"
+        "   AND e.direction='out' AND e.status='queued' AND e.internal=0 AND e.id < m.id"
+        "   AND e.next_attempt_at > :at))"
+        " WHERE channel_rank <= :per ORDER BY id",
+        {"at": at, "busy": json.dumps(list(busy)), "per": limit_per_channel},
+    )
+    for row in rows:
+        row.pop("channel_rank", None)
+    return [_decode_message(r) for r in rows]
 
 
-def next_outbound_due_at(db: sqlite_utils.Database) -> str | None:
-    row = _row(db, "SELECT MIN(next_attempt_at) AS t FROM messages"
-                   " WHERE direction='out' AND status='queued' AND internal=0")
+def queued_outbound_count(db: sqlite_utils.Database) -> int:
+    """How many outbound messages still wait to be sent (due or backed off)."""
+    return _row(db, f"SELECT COUNT(*) AS n FROM messages m WHERE {_QUEUED}")["n"]
+
+
+def next_outbound_due_at(db: sqlite_utils.Database, *, after: str | None = None,
+                         busy: list[str] | tuple[str, ...] = ()) -> str | None:
+    """When the next backed-off message becomes due (after `after`), outside the `busy` conversations.
+
+    Rows already due but not started (a channel at its concurrency cap) are not counted: the
+    worker wakes for them when a delivery finishes, not by polling.
+    """
+    row = _row(db, f"SELECT MIN(m.next_attempt_at) AS t FROM messages m WHERE {_QUEUED}"
+                   " AND m.next_attempt_at > :after"
+                   " AND m.conversation_id NOT IN (SELECT value FROM json_each(:busy))",
+               {"after": after or now(), "busy": json.dumps(list(busy))})
     return row["t"] if row else None
 
 

@@ -42,7 +42,7 @@ def app(tmp_path, monkeypatch):
 async def _drain(app, rounds: int = 40) -> None:
     for _ in range(rounds):
         await outbox.run_once(app)
-        if not store.due_outbound(app["db"]):
+        if not store.queued_outbound_count(app["db"]):
             return
         await asyncio.sleep(0.06)
 

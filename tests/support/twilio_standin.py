@@ -40,7 +40,7 @@ def _error(status: int, code: int, message: str) -> web.Response:
 
 
 class TwilioStandIn:
-    """Start with `.start()`; read `.messages`; inject failures with `.fail_next(...)`."""
+    """Start with `.start()`; read `.messages`; inject failures with `.fail_next(...)`; slow it with `.delay`."""
 
     def __init__(self, account_sid: str, auth_token: str, send_callbacks: bool = True):
         self.account_sid = account_sid
@@ -48,6 +48,7 @@ class TwilioStandIn:
         self.send_callbacks = send_callbacks
         self.messages: list[dict] = []
         self.requests = 0
+        self.delay = 0.0  # seconds each message create takes to answer (a slow Twilio)
         self.callbacks: list[tuple[str, dict, int]] = []  # (url, params, gateway's status code)
         self._failures: list[tuple[int, int, str] | None] = []
         self._lock = threading.Lock()
@@ -69,6 +70,7 @@ class TwilioStandIn:
             self.callbacks.clear()
             self._failures.clear()
             self.requests = 0
+            self.delay = 0.0
 
     def wait_for(self, n: int, timeout: float = 20.0, to: str | None = None) -> list[dict]:
         """Block until at least n messages (to `to`, if given) arrived; return them."""
@@ -108,6 +110,8 @@ class TwilioStandIn:
         if failure:
             return _error(*failure)
         form = await request.post()
+        if self.delay:
+            await asyncio.sleep(self.delay)
         to, from_, body = form.get("To", ""), form.get("From", ""), form.get("Body", "")
         if not to:
             return _error(400, 21604, "A 'To' phone number is required.")
