@@ -181,13 +181,15 @@ async def poll_once(app: web.Application) -> int:
             if not raw.raw:
                 log.warning("IMAP returned no content for UID %s; left unseen", raw.uid)
                 continue
-            mail = await asyncio.to_thread(parse_mail, raw.raw, raw.truncated)
+            # Parsing is inside the per-mail guard too: one crafted mail must never stop the
+            # poll (it used to raise RecursionError here, stay UNSEEN and block every later mail).
             try:
+                mail = await asyncio.to_thread(parse_mail, raw.raw, raw.truncated)
                 if await _receive_one(app, mail):
                     done.append(raw.uid)
             except Exception:
                 # Not marked seen: the next poll tries again (dedupe makes that safe).
-                log.exception("storing email %s failed; will retry", mail.message_id)
+                log.exception("storing email UID %s failed; will retry", raw.uid)
     finally:
         if done:
             await asyncio.to_thread(mark_seen, cfg, done)

@@ -13,13 +13,18 @@ import re
 from dataclasses import dataclass, field
 from email.header import decode_header
 from email.message import Message
+from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr
 from html import unescape
-from html.parser import HTMLParser
 
 from connectors.channels.email.strip import strip_reply
 
 MAX_TEXT = 20_000  # characters kept of one body; the rest of a huge mail is noted, not stored
+# The stdlib MIME parser recurses once per nested multipart: a mail with ~1000 of them raises
+# RecursionError. Real mail declares a handful of boundaries; beyond this the body is not read.
+MAX_MULTIPARTS = 50
+MAX_HTML = 2_000_000  # characters of an HTML body turned into text; MAX_TEXT is kept anyway
+_BOUNDARY = re.compile(rb"boundary\s*=", re.IGNORECASE)
 _MSGID = re.compile(r"<[^<>\s]+>")
 
 
@@ -99,29 +104,76 @@ def _join_decoded(pieces: list, problems: list[str] | None) -> str:
     return re.sub(r"\s+", " ", "".join(out)).strip()
 
 
-class _HTMLText(HTMLParser):
-    """HTML -> readable plain text; drops scripts, styles and quoted blocks (blockquote, gmail_quote)."""
+# One token of HTML: a comment (unfinished: to the end), CDATA, a declaration, or a start/end tag.
+# Attributes stop at the next "<" as well as ">": an unfinished tag then costs the distance to the
+# next "<", never a scan to the end of the document per tag (that is what makes parsers quadratic).
+_TOKEN = re.compile(
+    r"<!--.*?(?:-->|\Z)|<!\[CDATA\[.*?(?:\]\]>|\Z)|<[!?][^<>]*>|<(/?)([a-zA-Z][a-zA-Z0-9:-]*)([^<>]*)>",
+    re.DOTALL,
+)
+_SPACE = re.compile(r"[ \t\r\n]+")
+_ANY_TAG = re.compile(r"<[^<>]*>")
+MAX_TAGS = 20_000  # tags read as structure; real mail has a few thousand, the rest is stripped flat
+
+
+class _HTMLText:
+    """HTML -> readable plain text; drops scripts, styles and quoted blocks (blockquote, gmail_quote).
+
+    A small tokenizer instead of html.parser: on hostile markup (1 MB of stray end tags,
+    unfinished tags or comments) html.parser plus a stack scan took minutes; this is linear.
+    """
 
     _BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "ul", "ol"}
     _SKIP = {"script", "style", "head", "title"}
+    _RAW = ("script", "style")  # their content is not markup: jump to the end tag
+    _VOID = {"br", "img", "hr", "meta", "link", "input"}
+    _QUOTE_MARKERS = ("gmail_quote", "moz-cite-prefix", "divRplyFwdMsg", "appendonsend",
+                      "mail-editor-reference-message-container")
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skip_depth = 0
         self.stack: list[tuple[str, bool]] = []  # (tag, started a skipped block)
+        self.open: dict[str, int] = {}  # tag -> how often it is on the stack
+        self.truncated = False
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: (v or "") for k, v in attrs}
-        quoted = (
-            tag == "blockquote"
-            or "gmail_quote" in a.get("class", "")
-            or "moz-cite-prefix" in a.get("class", "")
-            or a.get("id", "") in ("divRplyFwdMsg", "appendonsend", "mail-editor-reference-message-container")
-        )
-        skip = tag in self._SKIP or quoted
-        if tag not in ("br", "img", "hr", "meta", "link", "input"):
+    def feed(self, html: str) -> None:
+        pos, size, tags = 0, len(html), 0
+        while pos < size:
+            match = _TOKEN.search(html, pos)
+            if match is None:
+                self.handle_data(html[pos:])
+                return
+            tags += 1
+            if tags > MAX_TAGS:  # not a mail a person wrote: keep its text, drop the rest of the markup
+                self.truncated = True
+                self.handle_data(_ANY_TAG.sub(" ", html[match.start():]))
+                return
+            if match.start() > pos:
+                self.handle_data(html[pos:match.start()])
+            pos = match.end()
+            name = match.group(2)
+            if name is None:
+                continue  # comment, CDATA, doctype, processing instruction
+            name = name.lower()
+            if match.group(1):
+                self.handle_endtag(name)
+                continue
+            attrs = match.group(3)
+            self.handle_starttag(name, attrs)
+            if attrs.rstrip().endswith("/") and name not in self._VOID:
+                self.handle_endtag(name)
+            elif name in self._RAW:
+                close = re.compile(rf"</{name}\s*>", re.IGNORECASE).search(html, pos)
+                pos = close.end() if close else size
+                self.handle_endtag(name)
+
+    def handle_starttag(self, tag: str, attrs: str) -> None:
+        skip = tag in self._SKIP or tag == "blockquote" or (
+            len(attrs) > 8 and any(marker in attrs for marker in self._QUOTE_MARKERS))
+        if tag not in self._VOID:
             self.stack.append((tag, skip))
+            self.open[tag] = self.open.get(tag, 0) + 1
             if skip:
                 self.skip_depth += 1
         if tag == "br":
@@ -133,34 +185,41 @@ class _HTMLText(HTMLParser):
 
     def handle_endtag(self, tag: str) -> None:
         # Close up to the matching tag; tolerate unclosed children (HTML mail often is broken).
-        for i in range(len(self.stack) - 1, -1, -1):
-            if self.stack[i][0] == tag:
-                for _, skipped in self.stack[i:]:
-                    if skipped:
-                        self.skip_depth -= 1
-                del self.stack[i:]
-                break
+        # An end tag with no open match is ignored without scanning the stack: scanning made
+        # thousands of stray end tags under thousands of open ones quadratic (minutes per mail).
+        # Every entry is pushed and popped once, so the whole document stays linear.
+        if self.open.get(tag):
+            while self.stack:
+                name, skipped = self.stack.pop()
+                self.open[name] -= 1
+                if skipped:
+                    self.skip_depth -= 1
+                if name == tag:
+                    break
         if tag in self._BLOCK:
             self._newline()
 
     def _newline(self) -> None:
         """Start a new line unless we are at one already (nested divs must not stack blank lines)."""
+        if self.parts and self.parts[-1] == "\n":
+            return
         text = "".join(self.parts[-3:])
         if text and not text.rstrip(" ").endswith("\n"):
             self.parts.append("\n")
 
     def handle_data(self, data: str) -> None:
         if self.skip_depth == 0:
-            self.parts.append(re.sub(r"[ \t\r\n]+", " ", data))
+            self.parts.append(_SPACE.sub(" ", unescape(data)))
 
 
 def html_to_text(html: str) -> str:
+    """Readable text of an HTML body, in time linear in its length (hostile markup included)."""
+    html = html[:MAX_HTML]
     parser = _HTMLText()
     try:
         parser.feed(html)
-        parser.close()
-    except Exception:  # HTMLParser is lenient, but never lose the mail over markup
-        return re.sub(r"<[^>]+>", " ", unescape(html))
+    except Exception:  # never lose the mail over markup
+        return _ANY_TAG.sub(" ", unescape(html))
     text = "".join(parser.parts).replace("\xa0", " ")
     lines = [line.strip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
@@ -235,13 +294,46 @@ def _auto_generated(msg: Message, from_addr: str) -> bool:
 
 
 def parse_mail(raw: bytes, truncated: bool = False) -> ParsedMail:
-    """Parse one mail; never raises. `truncated`: only the start of a huge mail was fetched."""
-    problems: list[str] = ["message truncated: too large"] if truncated else []
+    """Parse one mail; never raises. `truncated`: only the start of a huge mail was fetched.
+
+    A mail the MIME parser cannot take (thousands of nested multiparts, or anything else that
+    makes it raise) is read for its headers only, with the reason in `problems`: it is still
+    stored, marked seen and shown to an agent, and it never stops the mails after it.
+    """
+    boundaries = len(_BOUNDARY.findall(raw))
+    if boundaries > MAX_MULTIPARTS:
+        return _headers_only(raw, truncated, f"{boundaries} MIME multiparts (limit {MAX_MULTIPARTS}): body not read")
     try:
-        msg = email.message_from_bytes(raw)
-    except Exception as exc:  # pragma: no cover - the compat32 parser is very lenient
-        problems.append(f"unparsable message: {exc}")
-        msg = email.message_from_string(raw.decode("utf-8", "replace"))
+        return _parse(raw, truncated)
+    except Exception as exc:  # RecursionError included: the parser recurses per MIME level
+        return _headers_only(raw, truncated, f"unreadable MIME structure ({type(exc).__name__}): body not read")
+
+
+def _headers_only(raw: bytes, truncated: bool, note: str) -> ParsedMail:
+    try:
+        return _parse(raw, truncated, read_body=False, note=note)
+    except Exception as exc:  # not even the headers: keep the mail with a derived id
+        return ParsedMail(
+            message_id=f"<{hashlib.sha256(raw).hexdigest()[:40]}@helpdesk.invalid>", from_addr="",
+            from_name=None, subject="", in_reply_to=None, references=[], text="", full_text="",
+            problems=[note, f"unreadable headers ({type(exc).__name__})", "no usable From address"],
+        )
+
+
+def _parse(raw: bytes, truncated: bool, read_body: bool = True, note: str | None = None) -> ParsedMail:
+    problems: list[str] = ["message truncated: too large"] if truncated else []
+    if note:
+        problems.append(note)
+    if not read_body:
+        msg = BytesHeaderParser().parsebytes(raw)
+    else:
+        try:
+            msg = email.message_from_bytes(raw)
+        except RecursionError:
+            raise
+        except Exception as exc:  # pragma: no cover - the compat32 parser is very lenient
+            problems.append(f"unparsable message: {exc}")
+            msg = email.message_from_string(raw.decode("utf-8", "replace"))
     for defect in getattr(msg, "defects", [])[:5]:
         problems.append(f"defect: {type(defect).__name__}")
 
@@ -262,7 +354,7 @@ def parse_mail(raw: bytes, truncated: bool = False) -> ParsedMail:
     refs = _msgids(str(msg.get("References") or ""))
     irt = _msgids(str(msg.get("In-Reply-To") or ""))
 
-    plain, html, attachments = _bodies(msg, problems)
+    plain, html, attachments = _bodies(msg, problems) if read_body else (None, None, [])
     if plain is not None and plain.strip():
         full = plain
     elif html is not None:
