@@ -7,7 +7,7 @@ import click
 
 from actions.demo import seed_demo
 from actions.importer import ImportProblems, read_orders
-from actions.orders_store import SqliteOrdersStore
+from actions.orders_store import OrdersWriteError, SqliteOrdersStore
 from helpdesk import settings
 
 
@@ -31,7 +31,10 @@ def import_orders(file: Path) -> None:
             click.echo(f"{file}: {problem}", err=True)
         raise click.ClickException(f"nothing imported: {len(exc.problems)} problem(s) in {file}")
     path = settings.current().ORDERS_DB
-    count = SqliteOrdersStore(path).upsert_all(rows)
+    try:
+        count = SqliteOrdersStore(path).upsert_all(rows)
+    except OrdersWriteError as exc:
+        raise click.ClickException(f"nothing imported: {exc}")
     click.echo(f"imported {count} orders into {path}")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import json
+import sqlite3
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any, Iterable, Protocol
@@ -43,6 +44,10 @@ class OrdersStore(Protocol):
     def get(self, order_number: str) -> Order | None: ...
 
     def find_by_plate(self, plate: str, order_date: dt.date) -> list[Order]: ...
+
+
+class OrdersWriteError(RuntimeError):
+    """The database refused a write (disk full, locked, a shop's own constraint): nothing was written."""
 
 
 class RowError(ValueError):
@@ -145,10 +150,19 @@ class SqliteOrdersStore:
         return [_from_record(r) for r in rows]
 
     def upsert_all(self, orders: Iterable[Order]) -> int:
-        """Insert or replace in one transaction: all rows land, or none."""
+        """Insert or replace in one transaction: all rows land, or none.
+
+        Why `atomic()` around it: sqlite-utils writes in chunks of 100 rows and commits each chunk
+        itself unless a transaction is already open, so a failure at row 150 used to leave the
+        first 100 rows behind (`with conn:` opens no transaction). Inside one BEGIN the chunks
+        become savepoints and an error rolls the whole file back. Raises OrdersWriteError.
+        """
         records = [_to_record(o) for o in orders]
-        with self.db.conn:
-            self.db["orders"].upsert_all(records, pk="order_number")
+        try:
+            with self.db.atomic():
+                self.db["orders"].upsert_all(records, pk="order_number")
+        except sqlite3.Error as exc:
+            raise OrdersWriteError(f"orders database refused the import: {exc}") from exc
         return len(records)
 
     def count(self) -> int:

@@ -104,3 +104,28 @@ def test_plugged_store(monkeypatch):
     monkeypatch.setenv("ORDERS_STORE", "no-colon")
     with pytest.raises(ValueError):
         open_store()
+
+
+def test_import_failing_deep_in_the_file_leaves_the_store_as_it_was(tmp_path, monkeypatch):
+    """All or nothing also when the database refuses row 150 (issue 12: 99 rows were left)."""
+    db = tmp_path / "o.db"
+    monkeypatch.setenv("ORDERS_DB", str(db))
+    SqliteOrdersStore(db).upsert_all(read_orders(_write(tmp_path / "old.csv", HEADER + GOOD)))
+    conn = sqlite3.connect(db)
+    # The database itself refuses one row (a shop's own constraint, a full disk...).
+    conn.execute("CREATE TRIGGER refuse BEFORE INSERT ON orders WHEN NEW.order_number = '55501150'"
+                 " BEGIN SELECT RAISE(ABORT, 'row refused'); END")
+    conn.commit()
+    rows = "".join(f"{55501000 + i},k{i}@example.be,,2026-03-01,paid,,,,\n" for i in range(1, 301))
+    rows += "55500001,nieuw@example.be,,2026-03-09,delivered,,,,\n"  # would replace an existing order
+    src = _write(tmp_path / "orders.csv", HEADER + rows)
+    result = CliRunner().invoke(cli, ["orders", "import", str(src)])
+    assert result.exit_code != 0 and "nothing imported" in result.output
+    assert "row refused" in result.output
+    assert conn.execute("select count(*) from orders").fetchone()[0] == 1
+    assert conn.execute("select email from orders").fetchone()[0] == "klant@example.be"
+
+
+def _write(path, text: str):
+    path.write_text(text)
+    return path
