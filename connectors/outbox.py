@@ -48,6 +48,7 @@ def setup(app: web.Application) -> None:
     app["outbox_inflight_channel"] = {}  # conversation id -> its channel (per-channel cap)
     app["outbox_wake"] = asyncio.Event()
     app["outbox_worker"] = []  # the worker task, once started
+    app["outbox_flags"] = {"stopping": False}
 
 
 def _senders(app: web.Application) -> dict[str, Sender]:
@@ -228,7 +229,7 @@ async def worker(app: web.Application) -> None:
     conversations and rows that are not due yet never count as work to do now.
     """
     event: asyncio.Event = app["outbox_wake"]
-    while True:
+    while not app["outbox_flags"]["stopping"]:
         event.clear()
         more = False
         try:
@@ -244,8 +245,9 @@ async def worker(app: web.Application) -> None:
             await asyncio.sleep(0)  # let the started deliveries run before looking again
             continue
         try:
-            await asyncio.wait_for(event.wait(), _seconds_until(next_due))
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(_seconds_until(next_due)):  # not wait_for: see stop()
+                await event.wait()
+        except TimeoutError:
             pass
 
 
@@ -255,8 +257,14 @@ async def start(app: web.Application) -> None:
 
 
 async def stop(app: web.Application) -> None:
-    tasks = list(app["outbox_inflight"].values()) + app["outbox_worker"]
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    """Stop the worker first, then the deliveries in flight (their rows stay `queued`: resumed later).
+
+    In this order because a cancelled delivery wakes the worker, and Python 3.11's `wait_for`
+    swallows a cancellation that arrives together with the wake-up: the worker then never ended.
+    """
+    app["outbox_flags"]["stopping"] = True
+    for group in (list(app["outbox_worker"]), list(app["outbox_inflight"].values())):
+        for task in group:
+            task.cancel()
+        await asyncio.gather(*group, return_exceptions=True)
     app["outbox_worker"].clear()
