@@ -21,7 +21,10 @@ log = logging.getLogger(__name__)
 
 MAX_RASA_TEXT = 4000  # longer texts (emails) are stored whole but only their start goes to the NLU
 RASA_RETRIES = (0.5, 1.5, 4.0)  # waits between attempts while Rasa refuses connections
-RESUME_WINDOW = timedelta(hours=1)  # after a restart, route unrouted messages this recent
+RESUME_WINDOW = timedelta(hours=1)  # unrouted messages this recent go to the bot; older ones to a person
+SWEEP_SECONDS = 60.0  # how often a running gateway looks for inbound messages left unrouted
+SWEEP_GRACE = timedelta(minutes=2)  # a message normally routes in seconds; older and still `received` = left
+STALE_REASON = "unanswered"  # handoff reason of a conversation whose message waited too long for the bot
 
 TEXT_ONLY = {
     "nl": "Sorry, ik kan alleen tekstberichten lezen. Kun je je vraag in een bericht typen?",
@@ -121,13 +124,18 @@ def setup(app: web.Application) -> None:
     """Create the flow's state before the app starts (aiohttp freezes it afterwards)."""
     app["flow_tasks"] = set()
     app["flow_locks"] = {}
+    app["flow_routing"] = set()  # inbound message ids being routed now (the sweeper skips them)
+    app["flow_sweeper"] = []
 
 
-def _spawn(app: web.Application, conversation_id: str, message_id: int) -> None:
+def _spawn(app: web.Application, conversation_id: str, message_id: int, stale: bool = False) -> None:
     tasks: set[asyncio.Task] = app["flow_tasks"]
-    task = asyncio.create_task(route(app, conversation_id, message_id), name=f"route:{message_id}")
+    routing: set[int] = app["flow_routing"]
+    task = asyncio.create_task(route(app, conversation_id, message_id, stale=stale), name=f"route:{message_id}")
     tasks.add(task)
+    routing.add(message_id)
     task.add_done_callback(tasks.discard)
+    task.add_done_callback(lambda _t: routing.discard(message_id))
 
 
 def _lock(app: web.Application, conversation_id: str) -> asyncio.Lock:
@@ -138,12 +146,15 @@ def _lock(app: web.Application, conversation_id: str) -> asyncio.Lock:
     return lock
 
 
-async def route(app: web.Application, conversation_id: str, message_id: int) -> None:
-    """Send one stored inbound message to the bot, or leave it to the agents. Never raises."""
+async def route(app: web.Application, conversation_id: str, message_id: int, stale: bool = False) -> None:
+    """Send one stored inbound message to the bot, or leave it to the agents. Never raises.
+
+    `stale`: the message waited longer than RESUME_WINDOW; a person answers it, not the bot.
+    """
     lock = _lock(app, conversation_id)
     try:
         async with lock:
-            await _route_locked(app, conversation_id, message_id)
+            await _route_locked(app, conversation_id, message_id, stale)
     except asyncio.CancelledError:
         raise
     except Exception:
@@ -153,7 +164,8 @@ async def route(app: web.Application, conversation_id: str, message_id: int) -> 
             app["flow_locks"].pop(conversation_id, None)
 
 
-async def _route_locked(app: web.Application, conversation_id: str, message_id: int) -> None:
+async def _route_locked(app: web.Application, conversation_id: str, message_id: int,
+                        stale: bool = False) -> None:
     db = app["db"]
     msg = store.get_message(db, message_id)
     conv = store.get_conversation(db, conversation_id)
@@ -165,6 +177,12 @@ async def _route_locked(app: web.Application, conversation_id: str, message_id: 
         bus.publish(app, "conversation", conv)
     if conv["state"] != "bot":
         store.mark_inbound_routed(db, message_id)  # the console already saw it on the bus
+        return
+    if stale:
+        with store.transaction(db):
+            store.add_event(db, conversation_id, "stale_inbound", "system", {"message_id": message_id})
+            handoff.escalate(app, conversation_id, STALE_REASON, actor="system")
+            store.mark_inbound_routed(db, message_id)
         return
     if not msg["text"]:
         outbox.enqueue(app, conversation_id, TEXT_ONLY[language], author="bot")
@@ -228,19 +246,50 @@ def deliver_bot_replies(app: web.Application, conversation_id: str, replies: lis
 
 
 async def resume(app: web.Application) -> int:
-    """on_startup hook: route inbound messages a previous run stored but never routed."""
-    since = (datetime.now(timezone.utc) - RESUME_WINDOW).isoformat(timespec="milliseconds")
-    pending = store.unrouted_inbound(app["db"], since)
-    for msg in pending:
-        _spawn(app, msg["conversation_id"], msg["id"])
-    if pending:
-        log.info("resuming %d unrouted inbound message(s)", len(pending))
-    return len(pending)
+    """on_startup hook: route inbound messages a previous run stored but never routed; keep sweeping."""
+    count = sweep(app, grace=timedelta(0))
+    if count:
+        log.info("resuming %d unrouted inbound message(s)", count)
+    app["flow_sweeper"].append(asyncio.create_task(_sweep_forever(app), name="flow-sweeper"))
+    return count
+
+
+def sweep(app: web.Application, grace: timedelta = SWEEP_GRACE) -> int:
+    """Route every inbound message still `received` after `grace` that nothing is routing now.
+
+    Why: a message stored just before a crash, or whose routing failed, used to stay `received`
+    forever once it was older than the resume window. Recent ones go to the bot as usual; ones
+    older than RESUME_WINDOW are not answered by the bot hours late but queued for a person
+    (reason `unanswered`). Routing is idempotent (status checked under the conversation's lock).
+    """
+    now = datetime.now(timezone.utc)
+    before = (now - grace).isoformat(timespec="milliseconds")
+    stale_before = (now - RESUME_WINDOW).isoformat(timespec="milliseconds")
+    routing: set[int] = app["flow_routing"]
+    count = 0
+    for msg in store.unrouted_inbound_before(app["db"], before):
+        if msg["id"] in routing:
+            continue
+        _spawn(app, msg["conversation_id"], msg["id"], stale=msg["created_at"] < stale_before)
+        count += 1
+    return count
+
+
+async def _sweep_forever(app: web.Application) -> None:
+    while True:
+        await asyncio.sleep(SWEEP_SECONDS)
+        try:
+            count = sweep(app)
+        except Exception:  # a busy database must not end the sweeper
+            log.exception("sweep for unrouted inbound messages failed")
+            continue
+        if count:
+            log.warning("routing %d inbound message(s) left unrouted", count)
 
 
 async def stop(app: web.Application) -> None:
     """on_cleanup hook: cancel routing in flight (those messages stay `received`: resumed later)."""
-    tasks = list(app["flow_tasks"])
+    tasks = list(app["flow_sweeper"]) + list(app["flow_tasks"])
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

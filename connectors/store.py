@@ -311,13 +311,30 @@ def mark_inbound_routed(db: sqlite_utils.Database, message_id: int) -> None:
 
 
 def unrouted_inbound(db: sqlite_utils.Database, since: str) -> list[dict]:
-    """Inbound messages stored but never routed (the gateway died in between), oldest first."""
+    """Inbound messages stored since `since` but never routed (the gateway died in between), oldest first."""
     return [_decode_message(r) for r in _rows(
         db,
         "SELECT * FROM messages WHERE direction='in' AND status='received' AND created_at >= ?"
         " ORDER BY id",
         (since,),
     )]
+
+
+def unrouted_inbound_before(db: sqlite_utils.Database, before: str, limit: int = 500) -> list[dict]:
+    """Inbound messages stored before `before` and still not routed, oldest first (any age)."""
+    return [_decode_message(r) for r in _rows(
+        db,
+        "SELECT * FROM messages WHERE direction='in' AND status='received' AND created_at < ?"
+        " ORDER BY id LIMIT ?",
+        (before, limit),
+    )]
+
+
+def unrouted_inbound_stats(db: sqlite_utils.Database, before: str) -> dict:
+    """How many inbound messages older than `before` are still unrouted, and the oldest one's time."""
+    row = _row(db, "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM messages"
+                   " WHERE direction='in' AND status='received' AND created_at < ?", (before,))
+    return {"count": row["n"], "oldest": row["oldest"]}
 
 
 _QUEUED = "m.direction='out' AND m.status='queued' AND m.internal=0"
