@@ -6,7 +6,9 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import logging
+from datetime import datetime, timezone
 import warnings
 from typing import Any
 
@@ -14,6 +16,7 @@ import aiohttp
 from aiohttp import web
 
 from connectors import bus, channel, channels, console, flow, outbox, rasa_client, store
+from connectors.console import auth as console_auth
 from helpdesk.settings import Settings
 from helpdesk.settings import load as load_settings
 
@@ -38,6 +41,7 @@ def create_app(settings: dict[str, Any] | None = None) -> web.Application:
     flow.setup(app)
     channel.setup(app)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/agent/healthz", healthz)  # under the console's cookie path: an admin's browser sends it
     for adapter in channels.ALL:
         channel.install(app, adapter)
     console.setup(app)
@@ -64,8 +68,27 @@ async def _stop(app: web.Application) -> None:
 channel_report = channel.report
 
 
+def may_see_health_details(request: web.Request) -> bool:
+    """HEALTH_TOKEN (Authorization: Bearer or ?token=) or a logged-in admin's console session.
+
+    Why: the details name file paths, internal URLs and the last send error, which can hold a
+    customer's address; anyone may learn whether the service is up, not how it is built.
+    """
+    token = request.app["settings"].HEALTH_TOKEN
+    if token:
+        header = request.headers.get("Authorization", "")
+        given = header[7:].strip() if header.lower().startswith("bearer ") else request.query.get("token", "")
+        if given and hmac.compare_digest(given.encode(), token.encode()):
+            return True
+    found = console_auth.lookup(request.app["db"], request.cookies.get(console_auth.COOKIE))
+    return bool(found) and found[1].get("role") == "admin"
+
+
 async def healthz(request: web.Request) -> web.Response:
-    """Every component as JSON; HTTP 200 when db, Rasa and actions are up, else 503."""
+    """`{"status": "ok"|"degraded"}`, HTTP 200 when db, Rasa and actions are up, else 503.
+
+    Every component's details only for HEALTH_TOKEN or a logged-in admin (may_see_health_details).
+    """
     app = request.app
     settings = app["settings"]
     try:
@@ -77,16 +100,31 @@ async def healthz(request: web.Request) -> web.Response:
     rasa_each = await asyncio.gather(*(rasa_client.healthy(app["http"], url, "/status") for url in rasa_urls))
     rasa_ok = bool(rasa_each) and all(rasa_each)
     actions_ok = await rasa_client.healthy(app["http"], settings["ACTIONS_URL"], "/health")
+    inbound = _inbound_health(app) if db_ok else {"ok": False}
+    status = "ok" if (db_ok and rasa_ok and actions_ok and inbound["ok"]) else "degraded"
+    code = 200 if status == "ok" else 503
+    if not may_see_health_details(request):
+        return web.json_response({"status": status}, status=code)
     body = {
-        "status": "ok" if (db_ok and rasa_ok and actions_ok) else "degraded",
+        "status": status,
         "gateway": {"ok": True},
         "db": {"ok": db_ok, "path": str(settings["HELPDESK_DB"])},
         "rasa": {"ok": rasa_ok, "url": settings["RASA_URL"],
                  "servers": [{"url": url, "ok": ok} for url, ok in zip(rasa_urls, rasa_each)]},
         "actions": {"ok": actions_ok, "url": settings["ACTIONS_URL"]},
+        "inbound": inbound,
         "channels": channel_report(app),
     }
-    return web.json_response(body, status=200 if body["status"] == "ok" else 503)
+    return web.json_response(body, status=code)
+
+
+def _inbound_health(app: web.Application) -> dict[str, Any]:
+    """Inbound messages still unrouted after the sweep's grace; any older than an hour = degraded."""
+    now = datetime.now(timezone.utc)
+    late = store.unrouted_inbound_stats(app["db"], (now - flow.SWEEP_GRACE).isoformat(timespec="milliseconds"))
+    stale = store.unrouted_inbound_stats(app["db"], (now - flow.RESUME_WINDOW).isoformat(timespec="milliseconds"))
+    return {"ok": stale["count"] == 0, "unrouted": late["count"], "oldest_unrouted": late["oldest"],
+            "unrouted_over_an_hour": stale["count"]}
 
 
 def run(settings: dict[str, Any] | None = None) -> None:

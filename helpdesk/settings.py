@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     HELPDESK_LOG_DIR: str = str(VAR_DIR / "log")
     PUBLIC_URL: str | None = None  # default: http://127.0.0.1:<HELPDESK_PORT>
     TRUST_PROXY_HEADERS: bool = False
+    HEALTH_TOKEN: str | None = None  # /healthz details need it (or an admin session)
 
     # Rasa and the action server
     RASA_PORT: int = 5005

@@ -10,6 +10,7 @@ WA_FROM = "whatsapp:+14155238886"
 MAILBOX = "support@shop.test"
 MAILBOX_PASSWORD = "imap-secret"
 SMTP_USER, SMTP_PASSWORD = "mailer", "smtp-secret"
+HEALTH_TOKEN = "test-health-token"  # /healthz details (make_gateway sets it)
 
 
 def whatsapp_settings(twilio) -> dict:

@@ -20,7 +20,7 @@ from support.dovecot import Dovecot, available as dovecot_available
 from support.smtp_sink import SmtpSink
 from support.twilio_standin import TwilioStandIn
 
-from channels_support import (ACCOUNT_SID, AUTH_TOKEN, MAILBOX, MAILBOX_PASSWORD, SMTP_PASSWORD, SMTP_USER,
+from channels_support import (ACCOUNT_SID, AUTH_TOKEN, HEALTH_TOKEN, MAILBOX, MAILBOX_PASSWORD, SMTP_PASSWORD, SMTP_USER,
                               free_port)
 
 _CHANNEL_ENV = ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_WHATSAPP_FROM", "TWILIO_API_BASE_URL",
@@ -94,6 +94,7 @@ async def make_gateway(tmp_path):
             "HELPDESK_PORT": port,
             "PUBLIC_URL": public_url or f"http://127.0.0.1:{port}",
             "RASA_URL": rasa_url or f"http://127.0.0.1:{free_port()}",
+            "HEALTH_TOKEN": HEALTH_TOKEN,
             **settings,
         }
         app = create_app(merged)

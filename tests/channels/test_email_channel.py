@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from channels_support import wait_until as support_wait_until
-from channels_support import MAILBOX, email_settings, free_port
+from channels_support import HEALTH_TOKEN, MAILBOX, email_settings, free_port
 from connectors import flow, outbox
 from connectors.channels.email import adapter as email_channel
 from connectors.channels.email import smtp as email_smtp
@@ -194,7 +194,7 @@ async def test_imap_down_is_reported_not_fatal(make_gateway, dovecot, smtp_sink)
     assert await wait_until(lambda: gw.app["email"]["stats"]["last_poll_error"], timeout=10)
     assert "IMAP" in email_channel.health(gw.app)["last_poll_error"]
     async with aiohttp.ClientSession() as http:  # the gateway itself keeps serving
-        async with http.get(gw.url + "/healthz") as r:
+        async with http.get(gw.url + "/healthz", params={"token": HEALTH_TOKEN}) as r:
             email_health = (await r.json())["channels"]["email"]
     assert email_health["on"] is True and "IMAP" in email_health["last_poll_error"]
 

@@ -13,7 +13,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from channels_support import wait_until as support_wait_until
-from channels_support import AUTH_TOKEN, WA_FROM, whatsapp_settings
+from channels_support import AUTH_TOKEN, HEALTH_TOKEN, WA_FROM, whatsapp_settings
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 CUSTOMER = "+32470111222"
@@ -215,7 +215,7 @@ async def test_missing_settings_switch_the_channel_off_without_crashing(make_gat
     status, text, _ = await post(gw.url + "/webhooks/whatsapp", form("SM_off"), signed_url="x")
     assert status == 503
     async with aiohttp.ClientSession() as http:
-        async with http.get(gw.url + "/healthz") as r:
+        async with http.get(gw.url + "/healthz", headers={"Authorization": f"Bearer {HEALTH_TOKEN}"}) as r:
             health = await r.json()
     assert health["channels"]["whatsapp"]["on"] is False
     assert "TWILIO_ACCOUNT_SID" in health["channels"]["whatsapp"]["reason"]

@@ -13,6 +13,9 @@ from aiohttp import web
 from connectors.app import create_app
 
 
+HEALTH_TOKEN = "test-health-token"  # /healthz details
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -39,7 +42,8 @@ async def running_gateway(db_path: Path, **settings) -> AsyncIterator[Gateway]:
     defaults = {"HELPDESK_DB": str(db_path), "HELPDESK_PORT": port,
                 # Nothing listens here unless a test passes a real Rasa URL.
                 "RASA_URL": f"http://127.0.0.1:{free_port()}",
-                "ACTIONS_URL": f"http://127.0.0.1:{free_port()}"}
+                "ACTIONS_URL": f"http://127.0.0.1:{free_port()}",
+                "HEALTH_TOKEN": HEALTH_TOKEN}
     defaults.update(settings)
     app = create_app(defaults)
     runner = web.AppRunner(app)

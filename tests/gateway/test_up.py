@@ -23,7 +23,7 @@ import pytest
 from connectors import rasa_client
 from helpdesk.paths import MODELS_DIR, ROOT
 
-from .conftest import free_port
+from .conftest import HEALTH_TOKEN, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -107,7 +107,7 @@ def _user_turns(rasa_url: str, sender: str) -> int:
 def test_up_starts_all_restarts_a_crash_and_stops_cleanly(bot_stack, tmp_path):
     assert list(MODELS_DIR.glob("*.tar.gz")), "the bot stack trains the model first"
     port, rasa_port, actions_port = free_port(), _two_free_ports(), free_port()
-    env = dict(os.environ, HELPDESK_PORT=str(port), RASA_PORT=str(rasa_port), ACTIONS_PORT=str(actions_port),
+    env = dict(os.environ, HEALTH_TOKEN=HEALTH_TOKEN, HELPDESK_PORT=str(port), RASA_PORT=str(rasa_port), ACTIONS_PORT=str(actions_port),
                HELPDESK_DB=str(tmp_path / "h.db"), HELPDESK_LOG_DIR=str(tmp_path / "log"),
                ORDERS_DB=bot_stack.orders_db, PYTHONUNBUFFERED="1", RASA_SERVERS="2")
     proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "helpdesk"), "up"],
@@ -122,7 +122,8 @@ def test_up_starts_all_restarts_a_crash_and_stops_cleanly(bot_stack, tmp_path):
         rasa_urls = [f"http://127.0.0.1:{rasa_port}", f"http://127.0.0.1:{rasa_port + 1}"]
         for url in rasa_urls:  # warmed before "ready:", so the first customers do not wait for it
             assert re.search(r"(\d+)/\1 turns", out.wait_for(rf"warmed up {re.escape(url)}: .*", 1).group(0))
-        status, body = _health(f"http://127.0.0.1:{port}/healthz")
+        assert _health(f"http://127.0.0.1:{port}/healthz") == (200, {"status": "ok"})  # no token: no details
+        status, body = _health(f"http://127.0.0.1:{port}/healthz?token={HEALTH_TOKEN}")
         assert status == 200 and body["status"] == "ok", body
         assert body["db"]["ok"] and body["rasa"]["ok"] and body["actions"]["ok"]
         assert [s["url"] for s in body["rasa"]["servers"] if s["ok"]] == rasa_urls

@@ -9,7 +9,7 @@ import pytest
 
 from connectors import flow, store
 
-from .conftest import frames_until
+from .conftest import HEALTH_TOKEN, frames_until
 
 
 def _set_state(gw, cid: str, state: str) -> None:
@@ -185,7 +185,7 @@ async def test_bot_down_gets_an_apology_in_the_conversation_language(gateway, mo
 
 
 async def test_healthz_reports_every_component(gateway):
-    async with gateway.http.get(f"{gateway.url}/healthz") as resp:
+    async with gateway.http.get(f"{gateway.url}/healthz", params={"token": HEALTH_TOKEN}) as resp:
         body = await resp.json()
         assert resp.status == 503  # Rasa and actions are not running in this test
     assert body["db"]["ok"] is True and body["rasa"]["ok"] is False and body["actions"]["ok"] is False
