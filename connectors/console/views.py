@@ -15,7 +15,7 @@ import logging
 
 from aiohttp import web
 
-from connectors import handoff, outbox, store
+from connectors import client_address, handoff, outbox, store
 from connectors.console import accounts, auth
 
 log = logging.getLogger(__name__)
@@ -127,18 +127,17 @@ async def login(request: web.Request) -> web.Response:
     if not email or not isinstance(password, str) or not password:
         raise auth.json_error(400, "bad_request", "Enter your email and password.")
     limiter: auth.LoginLimiter = app["agent_login_limiter"]
-    keys = (f"email:{email}", f"ip:{request.remote}")
-    wait = limiter.retry_after(*keys)
-    if wait:
+    wait, reservation = limiter.reserve(email, client_address.limit_key(client_address.of(request)))
+    if reservation is None:
         raise auth.json_error(429, "rate_limited", f"Too many failed logins. Try again in {wait // 60 + 1} min.",
                               **{"Retry-After": str(wait)})
     agent = accounts.get_by_email(app["db"], email)
     ok = await asyncio.get_running_loop().run_in_executor(
         None, accounts.check_password, agent["password_hash"] if agent else None, password)
-    if not ok or agent is None:
-        limiter.failed(*keys)
+    if not ok or agent is None or not accounts.active(agent):
+        limiter.failed(reservation)
         raise auth.json_error(401, "bad_credentials", "Wrong email or password.")
-    limiter.succeeded(keys[0])
+    limiter.succeeded(reservation)
     token, csrf = auth.create_session(app["db"], agent["id"])
     resp = web.json_response({"agent": accounts.public(agent), "csrf": csrf})
     resp.set_cookie(auth.COOKIE, token, path="/agent", httponly=True, samesite="Strict",
