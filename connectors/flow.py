@@ -57,11 +57,14 @@ def detect_language(text: str | None, prior: str | None) -> str:
 
 def conversation_for(app: web.Application, channel: str, identity: str, *,
                      thread_key: str | None = None, name: str | None = None,
-                     language: str | None = None, token_hash: str | None = None) -> dict:
+                     language: str | None = None, token_hash: str | None = None,
+                     conversation_id: str | None = None, client_hash: str | None = None) -> dict:
     """The conversation a message from `identity` belongs to, created when there is none open.
 
     Email picks by thread (the root Message-ID); WhatsApp and web reuse the identity's open
     conversation. A closed conversation is never reopened: the customer gets a new one.
+    `conversation_id` names a new conversation announced before it existed (the web chat's
+    session frame); `client_hash` is the web client's pseudonymous address (per-address limits).
     """
     db = app["db"]
     contact = store.get_or_create_contact(db, channel, identity, name)
@@ -77,6 +80,9 @@ def conversation_for(app: web.Application, channel: str, identity: str, *,
         language=language if language in ("nl", "fr") else (previous or {}).get("language"),
         thread_key=thread_key,
         token_hash=token_hash or (previous or {}).get("token_hash"),
+        conversation_id=conversation_id if conversation_id and store.get_conversation(db, conversation_id) is None
+        else None,
+        client_hash=client_hash,
     )
     bus.publish(app, "conversation", conv)
     return conv
@@ -107,7 +113,8 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
             return {"conversation_id": existing["conversation_id"], "message_id": existing["id"],
                     "duplicate": True}
     conv = conversation_for(app, channel, identity, thread_key=thread_key, name=name,
-                            language=meta.get("language"), token_hash=meta.get("token_hash"))
+                            language=meta.get("language"), token_hash=meta.get("token_hash"),
+                            conversation_id=meta.get("conversation_id"), client_hash=meta.get("client_hash"))
     msg = store.add_message(db, conv["id"], direction="in", author="customer", text=text,
                             status="received", media=media, channel_message_id=channel_message_id)
     conv = store.update_conversation(db, conv["id"], last_customer_message_at=msg["created_at"])
@@ -196,7 +203,8 @@ async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) 
             await asyncio.sleep(wait)
         try:
             return await rasa_client.turn(app["http"], rasa_url, conv["id"], text, language,
-                                          conv["channel"], f"contact:{conv['contact_id']}")
+                                          conv["channel"], f"contact:{conv['contact_id']}",
+                                          client=conv.get("client_hash"))
         except rasa_client.RasaError as exc:
             log.warning("Rasa turn for %s failed (attempt %d): %s", conv["id"], attempt + 1, exc)
             last_error = str(exc)

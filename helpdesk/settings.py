@@ -83,8 +83,8 @@ class Settings(BaseSettings):
     SHOP_NAME: str = "AutoParts Shop"
     WEBCHAT_LANGUAGE: str = "nl"
     WEBCHAT_ALLOWED_ORIGINS: str = "*"
-    WEBCHAT_MAX_SOCKETS_PER_CLIENT: int = 20
-    WEBCHAT_MAX_QUEUED_PER_CLIENT: int = 3
+    WEBCHAT_MAX_SOCKETS_PER_CLIENT: int = 60
+    WEBCHAT_MAX_QUEUED_PER_CLIENT: int = 5
     BUSINESS_HOURS: str = "mon-fri 09:00-17:00"
     BUSINESS_TZ: str = "Europe/Brussels"
 
