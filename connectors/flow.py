@@ -99,7 +99,8 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
 
     Returns `{"conversation_id", "message_id", "duplicate"}`; when it returns the message is
     committed. A redelivered `channel_message_id` returns the first copy with `duplicate=True`
-    and routes nothing. `meta["language"]` seeds a new conversation's language (widget config).
+    and routes nothing. `meta["language"]` seeds a new conversation's language (widget config);
+    `meta["no_reply"]` stores the message without routing it (automatic mail).
     """
     db = app["db"]
     meta = meta or {}
@@ -120,7 +121,13 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
     conv = store.update_conversation(db, conv["id"], last_customer_message_at=msg["created_at"])
     bus.publish(app, "message", msg)
     stats.count(app, channel, "received")
-    _spawn(app, conv["id"], msg["id"])
+    if meta.get("no_reply"):
+        # Automatic mail (out-of-office, bounce, list): stored for the agents, never shown to the
+        # bot, so nothing of ours (reply, apology, queue notice) goes back to a robot.
+        store.mark_inbound_routed(db, msg["id"])
+        store.add_event(db, conv["id"], "not_answered", "system", {"why": "automatic message"})
+    else:
+        _spawn(app, conv["id"], msg["id"])
     return {"conversation_id": conv["id"], "message_id": msg["id"], "duplicate": False}
 
 

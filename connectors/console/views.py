@@ -261,6 +261,7 @@ async def conversation(request: web.Request) -> web.Response:
                 return actor
         return actor
 
+    mails = [e["data"] for e in events if e["type"] == "email_in" and isinstance(e["data"], dict)]
     summary = _summary(db, conv, names, handoff.position(db, conv["id"]))
     summary.update({"created_at": conv["created_at"], "last_customer_message_at": conv["last_customer_message_at"],
                     "contact_name": contact.get("name")})
@@ -278,7 +279,16 @@ async def conversation(request: web.Request) -> web.Response:
         "permissions": _permissions(conv, agent, window_open),
         "notice": _notice(conv, agent, names, window_open, templates),
         "last_customer_message_id": last_in[-1]["id"] if last_in else None,
+        # Did the sender's domain pass SPF/DKIM/DMARC for the latest mail? A spoofed From shows here.
+        "sender_auth": _sender_auth(mails[-1]) if mails else None,
     })
+
+
+def _sender_auth(mail: dict) -> dict:
+    auth_ = mail.get("sender_auth") or {}
+    return {"verdict": auth_.get("verdict") or "none", "domain": auth_.get("domain"),
+            "spf": auth_.get("spf"), "dkim": auth_.get("dkim"), "dmarc": auth_.get("dmarc"),
+            "automatic": bool(mail.get("auto_generated"))}
 
 
 async def suggestions(request: web.Request) -> web.Response:
