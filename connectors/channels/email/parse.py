@@ -181,7 +181,7 @@ def _part_text(part: Message, problems: list[str]) -> str:
 
 
 def _is_attachment(part: Message) -> bool:
-    disposition = (part.get("Content-Disposition") or "").lower()
+    disposition = str(part.get("Content-Disposition") or "").lower()
     return disposition.startswith("attachment") or (
         bool(part.get_filename()) and not part.get_content_type().startswith("text/")
     )
