@@ -18,9 +18,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import texts
 from actions.common import as_int, language, latest_intent, latest_text
 from actions.handoff import hand_off
+from helpdesk import wording
 from helpdesk.paths import FAQ_DIR
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,7 @@ class ActionAnswerFaq(Action):
             result = search(query, lang)
         except Exception:  # the FAQ index must never crash the conversation
             logger.exception("FAQ search failed for %r", query)
-            dispatcher.utter_message(text=texts.text("faq_unavailable", lang))
+            dispatcher.utter_message(text=wording.text("faq_unavailable", lang))
             return []
         answer = sure_answer(result)
         if answer is not None:
@@ -110,7 +110,7 @@ class ActionAnswerFaq(Action):
             buttons = [
                 {"title": _short(r["question"]), "payload": button_payload(r["id"])} for r in results[:3]
             ]
-            dispatcher.utter_message(text=texts.text("faq_clarify", lang), buttons=buttons)
+            dispatcher.utter_message(text=wording.text("faq_clarify", lang), buttons=buttons)
             return [SlotSet("faq_misses", 0.0)]
         return self._miss(dispatcher, tracker, lang)
 
@@ -118,7 +118,7 @@ class ActionAnswerFaq(Action):
         misses = as_int(tracker.get_slot("faq_misses")) + 1
         if misses >= MAX_MISSES:
             return [SlotSet("faq_misses", float(misses))] + hand_off(dispatcher, lang, "misses")
-        dispatcher.utter_message(text=texts.text("faq_none", lang))
+        dispatcher.utter_message(text=wording.text("faq_none", lang))
         return [SlotSet("faq_misses", float(misses))]
 
 

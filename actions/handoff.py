@@ -13,8 +13,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import texts
 from actions.common import language, latest_text
+from helpdesk import wording
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ TEXT_KEYS = {"asked": "handoff_asked", "misses": "handoff_misses", "failed_looku
 def hand_off(dispatcher: CollectingDispatcher, lang: str, reason: str) -> list[dict[str, Any]]:
     if reason not in REASONS:
         raise ValueError(f"unknown handoff reason {reason!r}")
-    dispatcher.utter_message(text=texts.text(TEXT_KEYS[reason], lang))
+    dispatcher.utter_message(text=wording.text(TEXT_KEYS[reason], lang))
     dispatcher.utter_message(json_message={"handoff": {"reason": reason}})
     return [SlotSet("handoff", reason)]
 

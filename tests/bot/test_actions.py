@@ -6,13 +6,14 @@ import pytest
 import yaml
 from helpers import run, slot_events, tracker
 
-from actions import faq_answer, texts
+from actions import faq_answer
 from actions.demo import demo_orders
 from actions.faq_answer import ActionAnswerFaq
 from actions.handoff import ActionHandoff
 from actions.lookup import ActionLookupOrder
 from actions.order_form import ValidateOrderLookupForm
 from actions.validation import ValidateSlotMappings
+from helpdesk import wording
 from helpdesk.paths import BOT_DIR, FAQ_DIR
 
 ORDERS = {o.order_number: o for o in demo_orders()}
@@ -30,7 +31,11 @@ ORDERS = {o.order_number: o for o in demo_orders()}
     ("jan.peeters@example.be", "inform", "fr", None, "fr"),
     ("1-ABC-234", "inform", "fr", None, "fr"),
     ("12345678", "inform", None, "fr", "fr"),
-    ('/faq_select{"faq_id": "x.y"}', "faq_select", "fr", "nl", "fr"),
+    ('/faq_select{"faq_id": "x.y"}', "faq_select", "fr", None, "fr"),
+    # the gateway's metadata is its decision (same rule, faq.language_policy): it wins over a slot
+    # the bot set before an agent had the conversation
+    ('/faq_select{"faq_id": "x.y"}', "faq_select", "fr", "nl", "nl"),
+    ("Nederlands graag", "change_language", "fr", None, "nl"),
     ("qsdkfj qsdlkfj mlqskdjf", "out_of_scope", None, "fr", "fr"),  # noise never flips the language
     ("ok", "affirm", "fr", None, "fr"),
     ("allez, merci hé", "thank", "nl", None, "nl"),
@@ -67,7 +72,7 @@ def form_turn(text, intent, slots, set_now=None):
 
 def test_form_invalid_email_says_why_in_the_customer_language():
     events, messages = form_turn("jan.peeters at gmail", "inform", {"requested_slot": "email", "language": "fr"})
-    assert messages[0]["text"] == texts.text("invalid_email", "fr")
+    assert messages[0]["text"] == wording.text("invalid_email", "fr")
     assert slot_events(events)["email"] is None
 
 
@@ -93,7 +98,7 @@ def test_form_rejects_future_date():
                                  {"requested_slot": "order_date", "email": "a@b.be", "plate": "1ABC234", "lookup_by": "plate"},
                                  set_now={"order_date": future})
     assert slot_events(events)["order_date"] is None
-    assert messages[0]["text"] == texts.text("future_date", "nl")
+    assert messages[0]["text"] == wording.text("future_date", "nl")
 
 
 # ---- lookup -----------------------------------------------------------------------------------
@@ -107,7 +112,7 @@ def test_lookup_by_number_nl(orders_db):
     events, messages = lookup({"language": "nl", "email": order.email.upper(), "order_number": "10000002"})
     text = messages[0]["text"]
     assert "verzonden" in text and "bpost" in text and order.tracking_number in text
-    assert texts.format_date(order.expected_delivery, "nl") in text
+    assert wording.format_date(order.expected_delivery, "nl") in text
     assert slot_events(events)["found_order"] == "10000002"
 
 
@@ -128,7 +133,7 @@ def test_lookup_by_plate_and_date_fr(orders_db):
 ])
 def test_failed_lookups_all_look_the_same(orders_db, slots):
     events, messages = lookup({"language": "nl", **slots}, sender="probe")
-    assert messages[0]["text"].startswith(texts.text("not_found", "nl"))
+    assert messages[0]["text"].startswith(wording.text("not_found", "nl"))
     assert "10000001" not in messages[0]["text"] or slots.get("order_number") == "10000001"
     assert slot_events(events)["failed_lookups"] == 1.0
     assert slot_events(events)["found_order"] is None
@@ -138,7 +143,7 @@ def test_third_failed_lookup_hands_off(orders_db):
     events, messages = lookup({"language": "fr", "email": "x@example.fr", "order_number": "99999999",
                                "failed_lookups": 2.0})
     assert messages[-1] == {**messages[-1], "custom": {"handoff": {"reason": "failed_lookups"}}}
-    assert messages[0]["text"] == texts.text("lookup_blocked", "fr")
+    assert messages[0]["text"] == wording.text("lookup_blocked", "fr")
     assert slot_events(events)["handoff"] == "failed_lookups"
     # even correct details are refused now
     events, messages = lookup({"language": "fr", "email": "an.devos@example.be", "order_number": "10000002",
@@ -172,7 +177,7 @@ def test_form_ends_at_once_when_blocked(orders_db):
 
 def test_handoff_asked():
     events, messages = run(ActionHandoff(), tracker("ik wil een medewerker", "request_human", {"language": "nl"}))
-    assert messages[0]["text"] == texts.text("handoff_asked", "nl")
+    assert messages[0]["text"] == wording.text("handoff_asked", "nl")
     assert messages[1]["custom"] == {"handoff": {"reason": "asked"}}
     assert slot_events(events) == {"handoff": "asked"}
 
@@ -231,7 +236,7 @@ def test_faq_answer_clarify_none_then_handoff(monkeypatch):
 
     monkeypatch.setattr(faq_answer, "search", fake_search("none", []))
     events, messages = run(ActionAnswerFaq(), tracker("blabla", "nlu_fallback", {"language": "fr"}))
-    assert messages[0]["text"] == texts.text("faq_none", "fr") and slot_events(events)["faq_misses"] == 1.0
+    assert messages[0]["text"] == wording.text("faq_none", "fr") and slot_events(events)["faq_misses"] == 1.0
     events, messages = run(ActionAnswerFaq(), tracker("blabla", "nlu_fallback", {"language": "fr", "faq_misses": 1.0}))
     assert messages[-1]["custom"] == {"handoff": {"reason": "misses"}}
     assert slot_events(events)["handoff"] == "misses"

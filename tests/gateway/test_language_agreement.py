@@ -1,0 +1,93 @@
+"""Gateway and bot agree on the conversation language every turn (one rule: faq.language_policy).
+
+The gateway decides with the rule and sends its decision as metadata `language`; the bot's slot
+mapping applies the same rule to it. So the queue notice (gateway) and the bot's handoff message
+come in the same language.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+
+import pytest
+from rasa_sdk import Tracker
+
+from actions.validation import ValidateSlotMappings
+from connectors import flow, store
+from helpdesk import wording
+
+from .conftest import running_gateway
+
+TURNS = [  # (customer message, language of the conversation after it)
+    ("Bonjour", "fr"),
+    ("Hallo", "fr"),  # a lone greeting is not sure enough to switch
+    ("ok", "fr"),
+    ("jan@example.be", "fr"),  # bare values never flip
+    ("en néerlandais svp", "nl"),  # an explicit request does, whatever the words' language
+    ("12345678", "nl"),
+]
+
+
+def bot_language(text: str, slot: str | None, metadata_language: str | None) -> str:
+    """What the action server sets the `language` slot to after this message."""
+    latest = {"text": text, "intent": {"name": None, "confidence": 1.0}, "entities": [],
+              "metadata": {"language": metadata_language} if metadata_language else {}}
+    trk = Tracker("s", {"language": slot}, latest, [], False, None, {}, "action_listen")
+    return asyncio.run(ValidateSlotMappings().extract_language(None, trk, {}))["language"]
+
+
+@pytest.mark.parametrize("seed", [None, "nl", "fr"])
+def test_gateway_and_bot_decide_the_same_language_every_turn(seed):
+    conversation, slot = seed, None
+    for text, expected in TURNS:
+        conversation = flow.detect_language(text, conversation)  # gateway, before asking Rasa
+        slot = bot_language(text, slot, conversation)
+        assert (conversation, slot) == (expected, expected), text
+
+
+def test_the_bot_alone_follows_the_same_rule():
+    """Without a gateway (no metadata) the slot is the prior: the same languages come out."""
+    slot = None
+    for text, expected in TURNS:
+        slot = bot_language(text, slot, None)
+        assert slot == expected, text
+
+
+async def wait_until(condition, timeout: float = 60.0, what: str = "condition"):
+    """Poll until condition() is truthy and return it; fail the test on timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        await asyncio.sleep(0.05)
+    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+@pytest.mark.slow
+async def test_real_bot_and_queue_notice_speak_the_conversation_language(bot_stack, tmp_path):
+    async with running_gateway(tmp_path / "helpdesk.db", RASA_URL=bot_stack.rasa_url,
+                               ACTIONS_URL=bot_stack.actions_url) as gw:
+        identity = f"lang-{uuid.uuid4().hex}"
+        for text, expected in TURNS + [("ik wil een medewerker", "nl")]:
+            got = await flow.receive(gw.app, channel="web", identity=identity, text=text,
+                                     meta={"language": "fr"})
+            cid = got["conversation_id"]
+            await wait_until(lambda: store.get_message(gw.db, got["message_id"])["status"] != "received",
+                             what=f"the bot to answer {text!r}")
+            conv = store.get_conversation(gw.db, cid)
+            slot = await asyncio.to_thread(lambda: bot_stack.tracker(cid)["slots"]["language"])
+            assert (conv["language"], slot) == (expected, expected), text
+
+        conv = await wait_until(lambda: (c := store.get_conversation(gw.db, cid))["state"] == "pending" and c,
+                                what="the handoff")
+        outbound = await wait_until(
+            lambda: [m for m in store.list_messages(gw.db, cid) if m["direction"] == "out"
+                     and m["author"] == "system"] and store.list_messages(gw.db, cid),
+            what="the queue notice")
+        bot_texts = [m["text"] for m in outbound if m["author"] == "bot"]
+        notice = [m["text"] for m in outbound if m["author"] == "system"][-1]
+        assert bot_texts[-1] == wording.text("handoff_asked", "nl")
+        assert wording.text("queue_place", "nl", position=1) in notice
+        assert conv["language"] == "nl"
