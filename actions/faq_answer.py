@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
@@ -21,7 +18,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import as_int, language, latest_intent, latest_text
 from actions.handoff import hand_off
 from helpdesk import wording
-from helpdesk.paths import FAQ_DIR
 
 logger = logging.getLogger(__name__)
 MAX_MISSES = 2
@@ -32,22 +28,11 @@ def button_payload(faq_id: str) -> str:
     return "/faq_select" + json.dumps({"faq_id": faq_id})
 
 
-@lru_cache(maxsize=32)
-def _collection(path: str, mtime: float) -> dict[str, dict]:
-    with open(path, encoding="utf-8") as fh:
-        entries = yaml.safe_load(fh) or []
-    return {e["id"]: e for e in entries if isinstance(e, dict) and "id" in e}
-
-
 def faq_entry(faq_id: str, lang: str) -> dict | None:
-    """One entry by id from faq/<lang>/<collection>.yml (format in docs/CONTRACTS.md)."""
-    collection = faq_id.split(".", 1)[0]
-    if not collection or "/" in collection or collection.startswith("."):
-        return None
-    path = FAQ_DIR / lang / f"{collection}.yml"
-    if not path.is_file():
-        return None
-    return _collection(str(path), path.stat().st_mtime).get(faq_id)
+    """One entry by id, through the FAQ service (honours FAQ_DIR; format in docs/CONTRACTS.md)."""
+    from faq.service import entry
+
+    return entry(faq_id, lang)
 
 
 def selected_faq_id(tracker: Tracker) -> str | None:
@@ -88,7 +73,12 @@ class ActionAnswerFaq(Action):
         lang = language(tracker)
         if latest_intent(tracker) == "faq_select":
             faq_id = selected_faq_id(tracker)
-            entry = faq_entry(faq_id, lang) if faq_id else None
+            try:
+                entry = faq_entry(faq_id, lang) if faq_id else None
+            except Exception:  # the FAQ base must never crash the conversation
+                logger.exception("FAQ entry lookup failed")
+                dispatcher.utter_message(text=wording.text("faq_unavailable", lang))
+                return []
             if entry:
                 dispatcher.utter_message(text=str(entry["answer"]).strip())
                 return [SlotSet("faq_misses", 0.0)]

@@ -250,3 +250,33 @@ def test_faq_button_answers_that_entry_in_the_conversation_language():
     events, messages = run(ActionAnswerFaq(), trk)
     assert messages[0]["text"] == entry["answer"].strip()
     assert slot_events(events)["faq_misses"] == 0.0
+
+
+def test_faq_button_reads_the_entry_from_faq_dir(tmp_path, monkeypatch):
+    """Clarify buttons go through the FAQ service: FAQ_DIR decides, not the repo's faq/ folder."""
+    import shutil
+
+    from faq import service
+
+    base = tmp_path / "faq"
+    shutil.copytree(Path(__file__).parent.parent / "faq" / "fixtures" / "valid", base)
+    monkeypatch.setenv("FAQ_DIR", str(base))
+    monkeypatch.setenv("FAQ_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setattr(service, "CHECK_INTERVAL", 0.0)
+    entry = next(e for e in yaml.safe_load((base / "fr" / "shop.yml").read_text()) if e["id"] == "shop.invoice")
+    entry["answer"] = "Réponse propre à ce dossier FAQ_DIR."
+    (base / "fr" / "shop.yml").write_text(yaml.safe_dump([entry], allow_unicode=True), encoding="utf-8")
+    nl = [e for e in yaml.safe_load((base / "nl" / "shop.yml").read_text()) if e["id"] == "shop.invoice"]
+    (base / "nl" / "shop.yml").write_text(yaml.safe_dump(nl, allow_unicode=True), encoding="utf-8")
+
+    def press(faq_id):
+        trk = tracker(faq_answer.button_payload(faq_id), "faq_select", {"language": "fr"},
+                      entities=[{"entity": "faq_id", "value": faq_id}])
+        return run(ActionAnswerFaq(), trk)
+
+    events, messages = press("shop.invoice")
+    assert messages[0]["text"] == "Réponse propre à ce dossier FAQ_DIR."
+    repo_id = yaml.safe_load(sorted((FAQ_DIR / "fr").glob("*.yml"))[0].read_text())[0]["id"]
+    events, messages = press(repo_id)  # only in the repo's faq/: not in this base
+    assert messages[0]["text"] == wording.text("faq_none", "fr")
+    assert slot_events(events)["faq_misses"] == 1.0
