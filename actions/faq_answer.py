@@ -16,6 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import as_int, language, latest_intent, latest_text
+from actions.faq_search import search, sure_answer
 from actions.handoff import hand_off
 from helpdesk import wording
 
@@ -42,29 +43,6 @@ def selected_faq_id(tracker: Tracker) -> str | None:
     return None
 
 
-def search(query: str, lang: str) -> dict:
-    from faq.service import search as faq_search
-
-    return faq_search(query, k=3, lang=lang, prior=lang)
-
-
-def sure_answer(result: dict) -> str | None:
-    """The top answer of a search result whose decision is "answer", else None."""
-    results = result.get("results") or []
-    if result.get("decision") == "answer" and results:
-        return str(results[0]["answer"]).strip()
-    return None
-
-
-def confident_answer(query: str, lang: str) -> str | None:
-    """The FAQ's answer when the search is sure (decision "answer"), else None; never raises."""
-    try:
-        return sure_answer(search(query.strip(), lang))
-    except Exception:  # noqa: BLE001 - no answer is the safe outcome
-        logger.exception("FAQ search failed for %r", query)
-        return None
-
-
 class ActionAnswerFaq(Action):
     def name(self) -> str:
         return "action_answer_faq"
@@ -88,7 +66,7 @@ class ActionAnswerFaq(Action):
         try:
             result = search(query, lang)
         except Exception:  # the FAQ index must never crash the conversation
-            logger.exception("FAQ search failed for %r", query)
+            logger.exception("FAQ search failed")
             dispatcher.utter_message(text=wording.text("faq_unavailable", lang))
             return []
         answer = sure_answer(result)

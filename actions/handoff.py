@@ -14,6 +14,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language, latest_text
+from actions.faq_search import confident_answer
 from helpdesk import wording
 
 logger = logging.getLogger(__name__)
@@ -62,11 +63,9 @@ class ActionHandoff(Action):
         lang = language(tracker)
         text = latest_text(tracker)
         if not asks_for_a_person(text):
-            from actions.faq_answer import confident_answer  # faq_answer imports this module
-
             answer = confident_answer(text, lang)
             if answer:
-                logger.info("request_human without asking for a person; answered from the FAQ: %r", text)
+                logger.info("request_human without asking for a person; answered from the FAQ")
                 dispatcher.utter_message(text=answer)
                 return [SlotSet("faq_misses", 0.0)]
         return hand_off(dispatcher, lang, "asked")

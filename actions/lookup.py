@@ -92,7 +92,7 @@ class ActionLookupOrder(Action):
 
         failed += 1
         lookup_guard.record_failure(identity)
-        logger.info("failed order lookup %d for %s", failed, identity)
+        logger.info("failed order lookup %d for this sender", failed)
         # Keep every value: the customer corrects just the wrong one and the lookup runs again.
         events = [SlotSet("failed_lookups", float(failed)), SlotSet("found_order", None)]
         if failed >= MAX_FAILED_LOOKUPS:
