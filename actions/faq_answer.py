@@ -15,8 +15,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import faq_search
 from actions.common import as_int, language, latest_intent, latest_text
-from actions.faq_search import search, sure_answer
 from actions.handoff import hand_off
 from helpdesk import wording
 
@@ -64,12 +64,12 @@ class ActionAnswerFaq(Action):
 
         query = latest_text(tracker).strip()
         try:
-            result = search(query, lang)
+            result = faq_search.search(query, lang)
         except Exception:  # the FAQ index must never crash the conversation
             logger.exception("FAQ search failed")
             dispatcher.utter_message(text=wording.text("faq_unavailable", lang))
             return []
-        answer = sure_answer(result)
+        answer = faq_search.sure_answer(result)
         if answer is not None:
             dispatcher.utter_message(text=answer)
             return [SlotSet("faq_misses", 0.0)]

@@ -6,7 +6,7 @@ import pytest
 import yaml
 from helpers import run, slot_events, tracker
 
-from actions import faq_answer
+from actions import faq_answer, faq_search
 from actions.demo import demo_orders
 from actions.faq_answer import ActionAnswerFaq
 from actions.handoff import ActionHandoff
@@ -195,7 +195,7 @@ def test_every_way_of_asking_for_a_person_in_the_nlu_data_still_hands_off(monkey
     examples = _request_human_examples()
     assert len(examples) >= 80
     entry = {"id": "shop.contact", "question": "Hoe contacteer ik jullie?", "answer": "Bel 02 123 45 67."}
-    monkeypatch.setattr(faq_answer, "search", fake_search("answer", [entry]))
+    monkeypatch.setattr(faq_search, "search", fake_search("answer", [entry]))
     for text in examples:
         _, messages = run(ActionHandoff(), tracker(text, "request_human", {"language": "nl"}))
         assert messages[-1].get("custom") == {"handoff": {"reason": "asked"}}, text
@@ -205,12 +205,12 @@ def test_every_way_of_asking_for_a_person_in_the_nlu_data_still_hands_off(monkey
                                   "nieuwe maatschappelijke zetel doorgeven"])
 def test_a_question_about_customer_service_is_answered_not_handed_off(monkeypatch, text):
     entry = {"id": "shop.hours", "question": "Wanneer is de klantendienst open?", "answer": "Ma-vr 9-17 u."}
-    monkeypatch.setattr(faq_answer, "search", fake_search("answer", [entry]))
+    monkeypatch.setattr(faq_search, "search", fake_search("answer", [entry]))
     events, messages = run(ActionHandoff(), tracker(text, "request_human", {"language": "nl"}))
     assert [m["text"] for m in messages] == ["Ma-vr 9-17 u."]
     assert "handoff" not in slot_events(events)
     # ...but when the FAQ is not sure, the person still comes
-    monkeypatch.setattr(faq_answer, "search", fake_search("clarify", [entry, dict(entry, id="x")]))
+    monkeypatch.setattr(faq_search, "search", fake_search("clarify", [entry, dict(entry, id="x")]))
     _, messages = run(ActionHandoff(), tracker(text, "request_human", {"language": "nl"}))
     assert messages[-1]["custom"] == {"handoff": {"reason": "asked"}}
 
@@ -224,17 +224,17 @@ def fake_search(decision, results):
 
 def test_faq_answer_clarify_none_then_handoff(monkeypatch):
     entry = {"id": "shop.invoice", "question": "Waar vind ik mijn factuur?", "answer": "In je account."}
-    monkeypatch.setattr(faq_answer, "search", fake_search("answer", [entry]))
+    monkeypatch.setattr(faq_search, "search", fake_search("answer", [entry]))
     events, messages = run(ActionAnswerFaq(), tracker("factuur?", "ask_faq", {"language": "nl", "faq_misses": 1.0}))
     assert messages[0]["text"] == "In je account." and slot_events(events)["faq_misses"] == 0.0
 
     other = dict(entry, id="shop.other", question="Andere vraag?")
-    monkeypatch.setattr(faq_answer, "search", fake_search("clarify", [entry, other]))
+    monkeypatch.setattr(faq_search, "search", fake_search("clarify", [entry, other]))
     _, messages = run(ActionAnswerFaq(), tracker("factuur", "ask_faq", {"language": "nl"}))
     assert [b["payload"] for b in messages[0]["buttons"]] == [
         '/faq_select{"faq_id": "shop.invoice"}', '/faq_select{"faq_id": "shop.other"}']
 
-    monkeypatch.setattr(faq_answer, "search", fake_search("none", []))
+    monkeypatch.setattr(faq_search, "search", fake_search("none", []))
     events, messages = run(ActionAnswerFaq(), tracker("blabla", "nlu_fallback", {"language": "fr"}))
     assert messages[0]["text"] == wording.text("faq_none", "fr") and slot_events(events)["faq_misses"] == 1.0
     events, messages = run(ActionAnswerFaq(), tracker("blabla", "nlu_fallback", {"language": "fr", "faq_misses": 1.0}))
