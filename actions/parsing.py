@@ -90,11 +90,6 @@ def parse_email(text: str) -> str | None:
     return match.group(0).strip(".").lower() if match else None
 
 
-def looks_like_email_attempt(text: str) -> bool:
-    """An "@" or "at" domain-ish token: the customer tried to give an email address."""
-    return "@" in text
-
-
 # ---- dates ---------------------------------------------------------------------------------
 
 MONTHS = {

@@ -25,8 +25,7 @@ MAX_RASA_TEXT = 4000  # longer texts (emails) are stored whole but only their st
 RASA_RETRIES = (0.5, 1.5, 4.0)  # waits between attempts while Rasa refuses connections
 RESUME_WINDOW = timedelta(hours=1)  # after a restart, route unrouted messages this recent
 
-# Kept as names: tests and other modules compare with them. The sentences live in helpdesk.wording.
-TEXT_ONLY = wording.TEXTS["text_only"]
+# Kept as a name: tests compare with it. The sentences live in helpdesk.wording.
 BOT_DOWN = wording.TEXTS["bot_down"]
 
 
