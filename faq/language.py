@@ -89,6 +89,13 @@ STRONG_FR = {"bonjour", "bonsoir", "salut", "coucou", "svp", "stp", "oui", "non"
 _TOKEN = re.compile(r"[\w'°.-]+", re.UNICODE)
 
 
+def fold(text: str) -> str:
+    """Lower case without accents, one kind of apostrophe: "Février" -> "fevrier",
+    "aujourd’hui" -> "aujourd'hui". Shared by the language policy and the bot's parsing."""
+    text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
 def _strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
 

@@ -14,9 +14,9 @@ sides agree on every turn and a queue notice comes in the language of the bot's 
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from faq.language import DEFAULT_LANG, LANGS, detect
+from faq.language import fold as _fold
 
 # A message switches away from the conversation's language only with at least this confidence.
 SWITCH_CONFIDENCE = 0.9
@@ -44,12 +44,6 @@ REQUEST_WORDS = frozenset("""
 """.split())
 MAX_REQUEST_WORDS = 8
 _EMAIL = re.compile(r"\S+@\S+")
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents: "Français" -> "francais", "’" -> "'"."""
-    text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    return "".join(c for c in text if not unicodedata.combining(c))
 
 
 def _words(text: str) -> list[str]:

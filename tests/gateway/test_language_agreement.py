@@ -7,14 +7,17 @@ come in the same language.
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 import uuid
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 
 from actions.validation import ValidateSlotMappings
 from connectors import flow, store
+from faq import language_policy
 from helpdesk import wording
 
 from .conftest import running_gateway
@@ -52,6 +55,27 @@ def test_the_bot_alone_follows_the_same_rule():
     for text, expected in TURNS:
         slot = bot_language(text, slot, None)
         assert slot == expected, text
+
+
+def nlu_examples():
+    """(intent, example text) of every NLU training and held-out example, entity markup removed."""
+    from helpdesk.paths import BOT_DIR
+
+    for path in sorted((BOT_DIR / "data" / "nlu").glob("*.yml")) + sorted((BOT_DIR / "tests" / "nlu").glob("*.yml")):
+        for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+            for line in (item.get("examples") or "").splitlines() if "intent" in item else []:
+                if line.strip().startswith("- "):
+                    yield item["intent"], re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", line.strip()[2:])
+
+
+def test_language_requests_are_recognised_without_the_bots_intent():
+    """The gateway has no NLU: the rule itself must tell a request ("Nederlands aub", "ik spreek geen
+    Frans") from a mention. Every change_language example is one, no other intent's example is."""
+    wrong = [(intent, text) for intent, text in nlu_examples()
+             if language_policy.is_language_request(text) != (intent == "change_language")]
+    assert wrong == []
+    asks = [text for intent, text in nlu_examples() if intent == "change_language"]
+    assert len(asks) > 40 and all(language_policy.requested_language(t) for t in asks)
 
 
 async def wait_until(condition, timeout: float = 60.0, what: str = "condition"):
