@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 import uuid
 
 import pytest
@@ -19,6 +18,8 @@ from actions.validation import ValidateSlotMappings
 from connectors import flow, store
 from faq import language_policy
 from helpdesk import wording
+
+from support.waiting import wait_until
 
 from .conftest import running_gateway
 
@@ -78,17 +79,6 @@ def test_language_requests_are_recognised_without_the_bots_intent():
     assert len(asks) > 40 and all(language_policy.requested_language(t) for t in asks)
 
 
-async def wait_until(condition, timeout: float = 60.0, what: str = "condition"):
-    """Poll until condition() is truthy and return it; fail the test on timeout."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
 @pytest.mark.slow
 async def test_real_bot_and_queue_notice_speak_the_conversation_language(bot_stack, tmp_path):
     async with running_gateway(tmp_path / "helpdesk.db", RASA_URL=bot_stack.rasa_url,
@@ -99,17 +89,17 @@ async def test_real_bot_and_queue_notice_speak_the_conversation_language(bot_sta
                                      meta={"language": "fr"})
             cid = got["conversation_id"]
             await wait_until(lambda: store.get_message(gw.db, got["message_id"])["status"] != "received",
-                             what=f"the bot to answer {text!r}")
+                             timeout=60, what=f"the bot to answer {text!r}")
             conv = store.get_conversation(gw.db, cid)
             slot = await asyncio.to_thread(lambda: bot_stack.tracker(cid)["slots"]["language"])
             assert (conv["language"], slot) == (expected, expected), text
 
         conv = await wait_until(lambda: (c := store.get_conversation(gw.db, cid))["state"] == "pending" and c,
-                                what="the handoff")
+                                timeout=30, what="the handoff")
         outbound = await wait_until(
             lambda: [m for m in store.list_messages(gw.db, cid) if m["direction"] == "out"
                      and m["author"] == "system"] and store.list_messages(gw.db, cid),
-            what="the queue notice")
+            timeout=30, what="the queue notice")
         bot_texts = [m["text"] for m in outbound if m["author"] == "bot"]
         notice = [m["text"] for m in outbound if m["author"] == "system"][-1]
         assert bot_texts[-1] == wording.text("handoff_asked", "nl")
