@@ -4,7 +4,7 @@ import sqlite3
 
 from helpers import run, slot_events, tracker
 
-from actions import texts
+from helpdesk import wording
 from actions.lookup import ActionLookupOrder
 from actions.order_form import ValidateOrderLookupForm
 
@@ -40,12 +40,12 @@ def test_a_probed_target_is_refused_for_everyone_like_a_miss(orders_db, monkeypa
     for i in range(3):  # guesses spread over chats and addresses, all at one customer's email
         events, messages = lookup({"email": REAL["email"], "order_number": f"9999999{i}"}, f"probe-{i}",
                                   {"sender_identity": f"contact:{i}", "client": f"c:{i:08d}"})
-        assert messages[0]["text"].startswith(texts.text("not_found", "nl"))
+        assert messages[0]["text"].startswith(wording.text("not_found", "nl"))
     # Now even the real customer, from a clean chat and address, gets a miss and goes to a person.
     events, messages = lookup(REAL, "real-customer", {"sender_identity": "contact:50", "client": "c:real"})
     assert "found_order" not in slot_events(events) or slot_events(events)["found_order"] is None
     assert slot_events(events)["handoff"] == "failed_lookups"
-    assert messages[0]["text"] == texts.text("lookup_blocked", "nl")  # what a final miss says
+    assert messages[0]["text"] == wording.text("lookup_blocked", "nl")  # what a final miss says
     assert not any("10000002" in (m.get("text") or "") for m in messages)
     # A plate is a target too.
     for i in range(3):
