@@ -15,13 +15,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
-import secrets
-from pathlib import Path
 
 from aiohttp import web
 
+from connectors import install_key
+
 MAX_LEN = 64  # longest "address" kept from a header (garbage is cut, never trusted)
-_keys: dict[str, bytes] = {}
 
 
 def _networks(spec: str | None) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
@@ -80,26 +79,7 @@ def limit_key(address: str) -> str:
     return str(ip)
 
 
-def _key(db_path: str) -> bytes:
-    """A random key per install, kept beside the gateway database (stable across restarts)."""
-    key = _keys.get(db_path)
-    if key is None:
-        path = Path(db_path).parent / "client-hash.key"
-        try:
-            key = bytes.fromhex(path.read_text().strip())
-        except (OSError, ValueError):
-            key = secrets.token_bytes(32)
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(key.hex())
-                path.chmod(0o600)
-            except OSError:
-                pass  # read-only: a per-process key still works, limits just reset on restart
-        _keys[db_path] = key
-    return key
-
-
 def client_hash(app: web.Application, address: str) -> str:
     """A stable pseudonym for a client (its limit key), safe for logs, Rasa and the database."""
-    digest = hmac.new(_key(str(app["settings"].HELPDESK_DB)), limit_key(address).encode(), hashlib.sha256)
+    digest = hmac.new(install_key.key(app), limit_key(address).encode(), hashlib.sha256)
     return "c:" + digest.hexdigest()[:24]

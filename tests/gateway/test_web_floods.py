@@ -13,8 +13,8 @@ from connectors.channels.web import adapter
 from .conftest import frames_until, running_gateway
 
 
-async def _open(gw, headers: dict | None = None):
-    ws = await gw.http.ws_connect(f"{gw.url}/ws/chat", headers=headers or {})
+async def _open(gw, headers: dict | None = None, query: str = ""):
+    ws = await gw.http.ws_connect(f"{gw.url}/ws/chat{query}", headers=headers or {})
     session = await ws.receive_json(timeout=10)
     assert session["type"] == "session", session
     await frames_until(ws, lambda f: f.get("type") == "state")
@@ -35,6 +35,15 @@ async def test_an_idle_socket_creates_nothing_but_still_gets_a_token(gateway):
         assert session["token"] and session["conversation_id"]
         await ws.close()
     assert gateway.db["contacts"].count == 0 and gateway.db["conversations"].count == 0
+    # A reconnect before the first message is recognised: same token, same conversation id.
+    ws, again = await _open(gateway, query=f"?token={sockets[0][1]['token']}")
+    assert (again["token"], again["conversation_id"]) == (sockets[0][1]["token"], sockets[0][1]["conversation_id"])
+    await ws.close()
+    forged = sockets[0][1]["token"][:-4] + "AAAA"
+    ws = await gateway.http.ws_connect(f"{gateway.url}/ws/chat?token={forged}")
+    assert (await ws.receive_json(timeout=10))["code"] == "invalid_token"
+    await ws.close()
+    assert gateway.db["conversations"].count == 0
     # The first real message creates them, under the id the session frame announced.
     ws, session = await _open(gateway)
     await ws.send_json({"type": "message", "text": "hallo", "id": "m1"})

@@ -17,27 +17,32 @@ code 4429. Every client frame (also invalid, too long, binary or ping) takes a t
 socket's bucket (RATE_MAX frames, refilled over RATE_WINDOW s); refused frames get `rate_limited`,
 and a client that keeps flooding is closed (1008). A socket that sends nothing stores nothing: the
 session frame announces the conversation id and token, and the contact and conversation are
-created with the first real message.
+created with the first real message. Such a token carries a MAC under the install key
+(connectors/install_key.py), so a reconnect before the first message is recognised (same
+conversation id) without anything stored, and a forged token still is not.
 
-Session tokens: `?token=` on the WebSocket URL. A token is 32 random bytes (URL-safe base64); the
-store keeps only its SHA-256 (conversations.token_hash, also the web contact's identity). A token
-that matches no conversation gets `{"type":"error","code":"invalid_token"}` and the socket is
+Session tokens: `?token=` on the WebSocket URL. A token is 32 random bytes (URL-safe base64) plus
+"." and a MAC of them; the store keeps only its SHA-256 (conversations.token_hash, also the web
+contact's identity). A token that matches no conversation and is not ours (bad MAC) gets `{"type":"error","code":"invalid_token"}` and the socket is
 closed with code 4401; the widget then forgets it and opens a fresh session. `?conversation_id=`
 may be sent along; if it names another conversation than the token's, that is refused the same way.
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import html
 import json
 import logging
+import secrets
 import time
 from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from connectors import bus, client_address, flow, store
+from connectors import bus, client_address, flow, install_key, store
 from connectors.channel import Channel
 
 log = logging.getLogger(__name__)
@@ -306,6 +311,27 @@ def _unborn(conversation_id: str, language: str | None) -> dict:
     return {"id": conversation_id, "state": "bot", "language": language}
 
 
+def _mac(app: web.Application, purpose: str, value: str) -> str:
+    return hmac.new(install_key.key(app), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def issue_token(app: web.Application) -> str:
+    """A new session token the gateway can recognise later without having stored it:
+    random part + "." + its MAC under the install key."""
+    random_part = secrets.token_urlsafe(32)
+    return f"{random_part}.{_mac(app, 'token', random_part)[:32]}"
+
+
+def genuine_token(app: web.Application, token: str) -> bool:
+    random_part, _, mac = token.partition(".")
+    return bool(random_part and mac) and hmac.compare_digest(mac, _mac(app, "token", random_part)[:32])
+
+
+def unborn_conversation_id(app: web.Application, token: str) -> str:
+    """The id a token's first conversation gets: the same on every reconnect before it exists."""
+    return _mac(app, "conversation", token)[:32]
+
+
 async def _chat(request: web.Request, ws: web.WebSocketResponse, client_hash: str) -> web.WebSocketResponse:
     app = request.app
     lang = request.query.get("lang")
@@ -315,6 +341,8 @@ async def _chat(request: web.Request, ws: web.WebSocketResponse, client_hash: st
     if token:
         token_hash = store.hash_token(token)
         conv = store.conversation_by_token_hash(db, token_hash)
+        if conv is None and genuine_token(app, token):  # ours, but its socket never said anything
+            conv = _unborn(unborn_conversation_id(app, token), lang)
         wanted = request.query.get("conversation_id")
         if conv is None or (wanted and wanted != conv["id"]):
             await ws.send_json(_error("invalid_token", "Unknown or forged session token; start a new session."))
@@ -323,8 +351,9 @@ async def _chat(request: web.Request, ws: web.WebSocketResponse, client_hash: st
         if conv["state"] == "closed":  # the next message starts a new one
             conv = _unborn(store.new_conversation_id(), lang or conv["language"])
     else:
-        token, token_hash = store.new_token()
-        conv = _unborn(store.new_conversation_id(), lang)
+        token = issue_token(app)
+        token_hash = store.hash_token(token)
+        conv = _unborn(unborn_conversation_id(app, token), lang)
     session = _Session(app, ws, token, token_hash, lang or conv["language"], client_hash)
     try:
         await session.attach(conv)
