@@ -207,12 +207,23 @@ async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) 
 
 
 def deliver_bot_replies(app: web.Application, conversation_id: str, replies: list[dict]) -> None:
-    """Queue Rasa's messages in order; a handoff custom payload escalates the conversation."""
+    """Queue Rasa's messages in order; a handoff custom payload escalates the conversation.
+
+    On a channel with `one_message_per_turn` (email) the turn's messages become one outbound
+    message (texts as paragraphs, buttons and media together, the handoff's queue notice last).
+    """
+    conv = store.get_conversation(app["db"], conversation_id)
+    join = conv is not None and conv["channel"] in app.get("one_message_per_turn", ())
+    outgoing: list[tuple[str | None, list | None, list | None]] = []
+    escalations: list[str] = []
     for reply in replies:
         custom = reply.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
             reason = str(custom["handoff"].get("reason") or "asked")
-            handoff.escalate(app, conversation_id, reason, actor="bot")
+            if join:
+                escalations.append(reason)
+            else:
+                handoff.escalate(app, conversation_id, reason, actor="bot")
             continue
         text = reply.get("text")
         buttons = [
@@ -220,8 +231,27 @@ def deliver_bot_replies(app: web.Application, conversation_id: str, replies: lis
             for b in reply.get("buttons") or [] if isinstance(b, dict)
         ] or None
         media = [reply["image"]] if reply.get("image") else None
-        if text or media:
+        if not (text or media):
+            continue
+        if join:
+            outgoing.append((text, buttons, media))
+        else:
             outbox.enqueue(app, conversation_id, text, author="bot", buttons=buttons, media=media)
+    notices: list[str] = []
+    for reason in escalations:  # the queue notice joins the turn's message instead of its own mail
+        handoff.escalate(app, conversation_id, reason, actor="bot", notices=notices)
+    outgoing += [(notice, None, None) for notice in notices]
+    if outgoing:
+        text, buttons, media = join_turn(outgoing)
+        outbox.enqueue(app, conversation_id, text, author="bot", buttons=buttons, media=media)
+
+
+def join_turn(parts: list[tuple[str | None, list | None, list | None]]) -> tuple[str | None, list | None, list | None]:
+    """Several bot messages of one turn as one: texts as paragraphs, buttons and media in order."""
+    texts = [t.strip() for t, _b, _m in parts if t and t.strip()]
+    buttons = [b for _t, bs, _m in parts for b in (bs or [])]
+    media = [m for _t, _b, ms in parts for m in (ms or [])]
+    return ("\n\n".join(texts) or None), (buttons or None), (media or None)
 
 
 # ---------------------------------------------------------------- restart

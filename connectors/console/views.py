@@ -15,7 +15,7 @@ import logging
 
 from aiohttp import web
 
-from connectors import handoff, outbox, store
+from connectors import handoff, media, outbox, store
 from connectors.console import accounts, auth
 
 log = logging.getLogger(__name__)
@@ -269,7 +269,7 @@ async def conversation(request: web.Request) -> web.Response:
         "conversation": summary,
         "messages": [{
             "id": m["id"], "author": m["author"], "direction": m["direction"], "text": m["text"],
-            "buttons": m["buttons"], "media": m["media"], "internal": m["internal"], "status": m["status"],
+            "buttons": m["buttons"], "media": m["media"], "internal": m["internal"], "status": m["status"], "error": m["error"] if m["status"] == "failed" else None,
             "created_at": m["created_at"], "agent_name": names.get(m["agent_id"]),
         } for m in messages],
         "events": [{"type": e["type"], "actor": e["actor"], "actor_name": actor_name(e["actor"]),
@@ -374,8 +374,30 @@ async def close(request: web.Request) -> web.Response:
     return web.json_response({"conversation": {"id": conv["id"], "state": conv["state"]}})
 
 
+async def media_file(request: web.Request) -> web.StreamResponse:
+    """A customer's attachment, for logged-in agents only (401 otherwise, never cached).
+
+    Images and PDFs are shown inline; anything else downloads. `sandbox` keeps a hostile file
+    (an SVG, an HTML page renamed .png) from running script in the console's origin."""
+    auth.current(request)
+    path = media.path_of(request.app["settings"], request.match_info["name"])
+    if path is None:
+        raise auth.json_error(404, "not_found", "No such file.")
+    content_type = media.type_of(path.name)
+    inline = content_type in media.INLINE_TYPES
+    content_type = content_type if inline else "application/octet-stream"
+    return web.FileResponse(path, headers={
+        "Content-Type": content_type,
+        "Content-Disposition": "inline" if inline else "attachment",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+    })
+
+
 def add_routes(app: web.Application) -> None:
     r = app.router
+    r.add_get("/agent/media/{name}", media_file)
     r.add_post("/agent/api/login", login)
     r.add_post("/agent/api/logout", logout)
     r.add_get("/agent/api/me", me)

@@ -101,7 +101,7 @@ async def test_email_in_gets_a_threaded_bot_reply_and_the_thread_stays_one_conve
     assert first["Subject"] == "Re: Ma facture"
     assert first["In-Reply-To"] == "<e2e-1@example.fr>"
     assert first["References"].split() == ["<e2e-1@example.fr>"]
-    assert expected[0]["text"].strip()[:200] in first.get_content()
+    assert expected[0]["text"].strip()[:200] in first.get_body(("plain",)).get_content()
     inbound = gw.rows("SELECT * FROM messages WHERE direction='in'")
     assert [r["text"] for r in inbound] == [question]
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors import flow, outbox, store
+from connectors import flow, media, outbox, store
 from connectors.channel import Channel
 from connectors.channels.email.imap import ImapSettings, fetch_unseen, mark_seen
 from connectors.channels.email.parse import ParsedMail, parse_mail
@@ -137,6 +137,23 @@ def thread_key_for(app: web.Application, mail: ParsedMail) -> str:
     return ancestry[0] if ancestry else mail.message_id
 
 
+def keep_attachments(app: web.Application, mail: ParsedMail) -> list[dict]:
+    """Write the mail's attachments under MEDIA_DIR; the media entries the message stores.
+
+    One that can't be kept (too large, empty) is still listed, with the reason, so the agent knows
+    the customer sent it."""
+    kept = []
+    for att in mail.attachments:
+        data = att.get("data") or b""
+        try:
+            kept.append(media.save(app["settings"], data, content_type=att.get("content_type"),
+                                   filename=att.get("filename")))
+        except media.MediaError as exc:
+            kept.append({"kind": "attachment", "file": None, "filename": att.get("filename"),
+                         "content_type": att.get("content_type"), "size": len(data), "error": str(exc)})
+    return kept
+
+
 async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
     """Store one parsed mail through the flow. True when it is safe to mark it seen."""
     if conversation_of(mail.message_id) or (mail.from_addr and mail.from_addr == _own_address(app)):
@@ -147,7 +164,7 @@ async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
     if not text and not mail.attachments:
         # Some customers write the whole question in the subject line.
         text = mail.subject or "(empty email)"
-    media = [dict(a, kind="attachment") for a in mail.attachments] or None
+    media = keep_attachments(app, mail) or None
     result = await flow.receive(
         app, channel=NAME, identity=identity, text=text, channel_message_id=mail.message_id,
         media=media, thread_key=thread_key_for(app, mail), name=mail.from_name,
@@ -250,4 +267,5 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
     return message_id
 
 
-CHANNEL = Channel(name=NAME, send=send, required=REQUIRED, setup=setup, health=health)
+CHANNEL = Channel(name=NAME, send=send, required=REQUIRED, setup=setup, health=health,
+                  one_message_per_turn=True)

@@ -252,24 +252,47 @@ function renderMessage(m) {
   const bubble = el("div", "bubble", m.text || (m.media && m.media.length ? "[media]" : ""));
   li.append(bubble);
   if (m.media && m.media.length) {
-    const media = el("div", "buttons");
-    m.media.forEach((u, i) => {
-      const url = String(typeof u === "string" ? u : (u && u.url) || "");
-      if (!/^https?:\/\//i.test(url)) return;  // never a javascript: link
-      const a = el("a", "", `attachment ${i + 1}`); a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
-      media.append(a);
-    });
+    const media = el("div", "attachments"); media.dataset.testid = "attachments";
+    m.media.forEach((u, i) => media.append(renderAttachment(u, i)));
     li.append(media);
   }
   if (m.buttons && m.buttons.length) {
     const b = el("div", "buttons"); m.buttons.forEach((x) => b.append(el("span", "", x.title))); li.append(b);
   }
   const meta = el("div", "meta", [who, fmtTime(m.created_at)].filter(Boolean).join(" · "));
-  if (m.direction === "out" && !m.internal && m.status && m.status !== "sent" && m.status !== "delivered" && m.status !== "read") {
-    meta.append(" · ", el("span", `status ${m.status}`, m.status));
+  if (m.direction === "out" && !m.internal && m.status) {
+    // Delivery as the channel reports it (WhatsApp status callbacks: delivered, read, failed).
+    const st = el("span", `status ${m.status}`, STATUS_TEXT[m.status] || m.status);
+    st.dataset.testid = "status";
+    if (m.status === "failed" && m.error) st.title = m.error;
+    meta.append(" · ", st);
   }
   li.append(meta);
   return li;
+}
+
+const STATUS_TEXT = { queued: "sending…", sent: "sent", delivered: "delivered", read: "read", failed: "failed" };
+
+// A customer's attachment: stored ones (file) come from /agent/media (agents only); images show inline.
+function renderAttachment(u, i) {
+  const item = (u && typeof u === "object") ? u : { url: String(u || "") };
+  const label = item.filename || `attachment ${i + 1}`;
+  if (item.file) {
+    const href = "/agent/media/" + encodeURIComponent(item.file);
+    const a = el("a", "attachment"); a.href = href; a.target = "_blank"; a.rel = "noopener";
+    if (/^image\//.test(item.content_type || "")) {
+      const img = el("img"); img.src = href; img.alt = `Image from the customer: ${label}`; img.loading = "lazy";
+      a.append(img);
+    } else {
+      a.append(el("span", "", `${label} (${item.content_type || "file"}, ${Math.ceil((item.size || 0) / 1024)} kB)`));
+    }
+    return a;
+  }
+  if (item.error) return el("span", "attachment missing", `${label}: not kept (${item.error})`);
+  const url = String(item.url || "");
+  if (!/^https?:\/\//i.test(url)) return el("span", "attachment missing", label);  // never a javascript: link
+  const a = el("a", "attachment", label); a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
+  return a;
 }
 
 function renderFacts(dl, rows, error) {
