@@ -81,9 +81,11 @@ def whatsapp_window_open(conv: dict, now: dt.datetime | None = None) -> bool:
 
 def _notify(app: web.Application, conv: dict, text: str, courtesy: bool = True) -> None:
     """Queue a system notice for the customer. Courtesy notices (taken/handed back/closed) skip
-    email (one mail per step is noise) and WhatsApp outside the 24-hour window (Twilio refuses)."""
-    if courtesy and (conv["channel"] == "email"
-                     or (conv["channel"] == "whatsapp" and not whatsapp_window_open(conv))):
+    email (one mail per step is noise). No notice goes to WhatsApp outside the 24-hour window:
+    Twilio refuses free text there (error 63016); agents reach the customer with a template."""
+    if conv["channel"] == "whatsapp" and not whatsapp_window_open(conv):
+        return
+    if courtesy and conv["channel"] == "email":
         return
     try:
         outbox.enqueue(app, conv["id"], text, author="system")

@@ -85,7 +85,12 @@ CREATE TABLE IF NOT EXISTS agent_sessions (
 )
 """
 
+# A WhatsApp message template an agent sent (outside the 24-hour window): {name, language,
+# content_sid, variables}; the WhatsApp sender passes ContentSid + ContentVariables to Twilio.
+MESSAGE_TEMPLATE = "ALTER TABLE messages ADD COLUMN template TEXT"
+
 MIGRATIONS: list[Migration] = [
     ("0001_core", CORE),
     ("0002_agent_sessions", AGENT_SESSIONS),
+    ("1401_message_template", MESSAGE_TEMPLATE),
 ]

@@ -80,16 +80,18 @@ def backoff(attempts: int) -> float:
 
 def enqueue(app: web.Application, conversation_id: str, text: str | None, *, author: str = "bot",
             buttons: list[dict] | None = None, media: list | None = None,
-            agent_id: int | None = None, internal: bool = False) -> dict:
+            agent_id: int | None = None, internal: bool = False, template: dict | None = None) -> dict:
     """Store an outbound message as `queued` and wake the worker. Returns the stored row.
 
-    `internal=True` stores an agent note: kept with the conversation, never sent.
+    `internal=True` stores an agent note: kept with the conversation, never sent. `template`: a
+    WhatsApp message template (the channel sends it instead of `text`, which is the agents' preview).
     """
-    if not text and not media:
+    if not text and not media and not template:
         raise store.StoreError("an outbound message needs text or media")
     msg = store.add_message(
         app["db"], conversation_id, direction="out", author=author, text=text,
         status="queued", buttons=buttons, media=media, internal=internal, agent_id=agent_id,
+        template=template,
     )
     bus.publish(app, "message", msg)
     wake(app)

@@ -16,6 +16,7 @@ import logging
 from aiohttp import web
 
 from connectors import handoff, media, outbox, store
+from connectors.channels.whatsapp import templates as wa_templates
 from connectors.console import accounts, auth
 
 log = logging.getLogger(__name__)
@@ -210,12 +211,13 @@ def _order(order_number: str | None) -> dict | None:
     return {k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in data.items()}
 
 
-def _permissions(conv: dict, agent: dict, window_open: bool) -> dict:
+def _permissions(conv: dict, agent: dict, window_open: bool, templates: bool = False) -> dict:
     can = _can_act(conv, agent)
     state = conv["state"]
     return {
         "take": state in ("pending", "bot"),
         "reply": state == "agent" and can and window_open,
+        "template": conv["channel"] == "whatsapp" and state == "agent" and can and templates,
         "note": can,
         "handback": state in ("pending", "agent") and can,
         "close": state != "closed" and can,
@@ -226,8 +228,8 @@ def _notice(conv: dict, agent: dict, names: dict[int, str], window_open: bool, t
     if conv["channel"] == "whatsapp" and not window_open and conv["state"] != "closed":
         text = ("WhatsApp 24-hour rule: the customer's last message is more than 24 hours old, so free text "
                 "can't be sent. ")
-        return text + ("Use an approved message template in Twilio." if templates
-                       else "No message template is configured (TWILIO_TEMPLATE_SID).")
+        return text + ("Send one of the shop's approved message templates instead." if templates
+                       else "No message template is configured (TWILIO_TEMPLATES or TWILIO_TEMPLATE_SID).")
     if _owned_by_other(conv, agent):
         who = names.get(conv["assigned_agent_id"], "another agent")
         return (f"{who} handles this conversation." +
@@ -251,7 +253,8 @@ async def conversation(request: web.Request) -> web.Response:
     collected, collected_error = await _collected(app, conv["id"])
     order = await asyncio.get_running_loop().run_in_executor(None, _order, collected.get("found_order"))
     window_open = conv["channel"] != "whatsapp" or handoff.whatsapp_window_open(conv)
-    templates = bool(app["settings"].TWILIO_TEMPLATE_SID)
+    template_list = wa_templates.for_language(wa_templates.of_app(app), conv["language"])
+    templates = bool(template_list)
     last_in = [m for m in messages if m["author"] == "customer"]
 
     def actor_name(actor: str) -> str:
@@ -269,14 +272,17 @@ async def conversation(request: web.Request) -> web.Response:
         "conversation": summary,
         "messages": [{
             "id": m["id"], "author": m["author"], "direction": m["direction"], "text": m["text"],
-            "buttons": m["buttons"], "media": m["media"], "internal": m["internal"], "status": m["status"], "error": m["error"] if m["status"] == "failed" else None,
+            "buttons": m["buttons"], "media": m["media"], "internal": m["internal"], "status": m["status"],
+            "error": m["error"] if m["status"] == "failed" else None, "template": m.get("template"),
             "created_at": m["created_at"], "agent_name": names.get(m["agent_id"]),
         } for m in messages],
         "events": [{"type": e["type"], "actor": e["actor"], "actor_name": actor_name(e["actor"]),
                     "created_at": e["created_at"], "data": e["data"]} for e in events],
         "collected": collected, "collected_error": collected_error, "order": order,
-        "whatsapp": {"window_open": window_open, "templates": templates} if conv["channel"] == "whatsapp" else None,
-        "permissions": _permissions(conv, agent, window_open),
+        "whatsapp": {"window_open": window_open, "templates": templates,
+                     "template_list": [t.public() for t in template_list]}
+        if conv["channel"] == "whatsapp" else None,
+        "permissions": _permissions(conv, agent, window_open, templates),
         "notice": _notice(conv, agent, names, window_open, templates),
         "last_customer_message_id": last_in[-1]["id"] if last_in else None,
     })
@@ -335,6 +341,31 @@ async def reply(request: web.Request) -> web.Response:
         raise auth.json_error(409, "whatsapp_24h", "The customer's last WhatsApp message is older than "
                               "24 hours: free text can't be sent (message templates only).")
     msg = outbox.enqueue(request.app, conv["id"], text, author="agent", agent_id=agent["id"])
+    return web.json_response({"message": {"id": msg["id"], "status": msg["status"]}}, status=201)
+
+
+async def send_template(request: web.Request) -> web.Response:
+    """Send an approved WhatsApp template (the way to reach a customer after the 24-hour window).
+
+    Body: `{"name", "language"?, "variables": ["Jan", ...] or {"1": "Jan"}}`."""
+    _session, agent = _mutating(request)
+    conv = _conversation(request)
+    body = await _json_body(request)
+    _require_act(conv, agent)
+    if conv["channel"] != "whatsapp":
+        raise auth.json_error(400, "not_whatsapp", "Message templates are for WhatsApp conversations.")
+    if conv["state"] != "agent":
+        raise auth.json_error(409, "not_taken", "Take over the conversation before sending a template.")
+    template = wa_templates.find(wa_templates.of_app(request.app), body.get("name"), body.get("language"))
+    if template is None:
+        raise auth.json_error(404, "no_template", "No such approved template.")
+    try:
+        filled = template.fill(body.get("variables"))
+    except wa_templates.TemplateError as exc:
+        raise auth.json_error(400, "bad_variables", str(exc)) from None
+    msg = outbox.enqueue(request.app, conv["id"], wa_templates.preview(template, filled), author="agent",
+                         agent_id=agent["id"], template={"name": template.name, "language": template.language,
+                                                         "content_sid": template.content_sid, "variables": filled})
     return web.json_response({"message": {"id": msg["id"], "status": msg["status"]}}, status=201)
 
 
@@ -407,5 +438,6 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/agent/api/conversations/{conversation_id}/take", take)
     r.add_post("/agent/api/conversations/{conversation_id}/reply", reply)
     r.add_post("/agent/api/conversations/{conversation_id}/note", note)
+    r.add_post("/agent/api/conversations/{conversation_id}/template", send_template)
     r.add_post("/agent/api/conversations/{conversation_id}/handback", handback)
     r.add_post("/agent/api/conversations/{conversation_id}/close", close)
