@@ -89,8 +89,26 @@ CREATE TABLE IF NOT EXISTS agent_sessions (
 # content_sid, variables}; the WhatsApp sender passes ContentSid + ContentVariables to Twilio.
 MESSAGE_TEMPLATE = "ALTER TABLE messages ADD COLUMN template TEXT"
 
+# Canned responses: per shop (the shops work adds shops; until then everything is 'default') and
+# language; an agent types "/" + shortcut in the composer. Managed by admins.
+CANNED_RESPONSES = """
+CREATE TABLE canned_responses (
+    id INTEGER PRIMARY KEY,
+    shop_id TEXT NOT NULL DEFAULT 'default',
+    language TEXT NOT NULL CHECK (language IN ('nl','fr')),
+    shortcut TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_by INTEGER,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (shop_id, language, shortcut)
+)
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_core", CORE),
     ("0002_agent_sessions", AGENT_SESSIONS),
     ("1401_message_template", MESSAGE_TEMPLATE),
+    ("1402_canned_responses", CANNED_RESPONSES),
 ]

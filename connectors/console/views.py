@@ -17,7 +17,7 @@ from aiohttp import web
 
 from connectors import handoff, media, outbox, store
 from connectors.channels.whatsapp import templates as wa_templates
-from connectors.console import accounts, auth
+from connectors.console import accounts, auth, canned
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +95,7 @@ def _summary(db, conv: dict, names: dict[int, str], position: int | None = None)
         last = msgs[-1] if msgs else None
     return {
         "id": conv["id"], "channel": conv["channel"], "language": conv["language"],
+        "shop_id": canned.shop_of(conv),
         "state": conv["state"], "handoff_reason": conv["handoff_reason"],
         "pending_since": conv["pending_since"], "updated_at": conv["updated_at"],
         "position": position,
@@ -426,6 +427,59 @@ async def media_file(request: web.Request) -> web.StreamResponse:
     })
 
 
+# ---------------------------------------------------------------- canned responses
+
+
+def _require_admin(agent: dict) -> None:
+    if agent["role"] != "admin":
+        raise auth.json_error(403, "admin_only", "Only admins manage canned responses.")
+
+
+def _canned_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["canned_id"])
+    except ValueError:
+        raise auth.json_error(404, "not_found", "No such canned response.") from None
+
+
+async def canned_list(request: web.Request) -> web.Response:
+    """`?shop=&language=`: the responses agents pick from ("/" in the composer); admins see all."""
+    auth.current(request)
+    shop = request.query.get("shop") or None
+    language = request.query.get("language") or None
+    return web.json_response({"canned": canned.list_for(request.app["db"], shop, language)})
+
+
+async def canned_create(request: web.Request) -> web.Response:
+    _session, agent = _mutating(request)
+    _require_admin(agent)
+    try:
+        row = canned.create(request.app["db"], await _json_body(request), agent["id"])
+    except canned.CannedError as exc:
+        raise auth.json_error(400, "bad_canned", str(exc)) from None
+    return web.json_response({"canned": row}, status=201)
+
+
+async def canned_update(request: web.Request) -> web.Response:
+    _session, agent = _mutating(request)
+    _require_admin(agent)
+    try:
+        row = canned.update(request.app["db"], _canned_id(request), await _json_body(request))
+    except canned.CannedError as exc:
+        raise auth.json_error(400, "bad_canned", str(exc)) from None
+    if row is None:
+        raise auth.json_error(404, "not_found", "No such canned response.")
+    return web.json_response({"canned": row})
+
+
+async def canned_delete(request: web.Request) -> web.Response:
+    _session, agent = _mutating(request)
+    _require_admin(agent)
+    if not canned.delete(request.app["db"], _canned_id(request)):
+        raise auth.json_error(404, "not_found", "No such canned response.")
+    return web.json_response({"ok": True})
+
+
 def add_routes(app: web.Application) -> None:
     r = app.router
     r.add_get("/agent/media/{name}", media_file)
@@ -439,5 +493,9 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/agent/api/conversations/{conversation_id}/reply", reply)
     r.add_post("/agent/api/conversations/{conversation_id}/note", note)
     r.add_post("/agent/api/conversations/{conversation_id}/template", send_template)
+    r.add_get("/agent/api/canned", canned_list)
+    r.add_post("/agent/api/canned", canned_create)
+    r.add_put("/agent/api/canned/{canned_id}", canned_update)
+    r.add_delete("/agent/api/canned/{canned_id}", canned_delete)
     r.add_post("/agent/api/conversations/{conversation_id}/handback", handback)
     r.add_post("/agent/api/conversations/{conversation_id}/close", close)
