@@ -6,7 +6,6 @@ API form (ContentSid + ContentVariables).
 """
 from __future__ import annotations
 
-import asyncio
 import os
 import struct
 import zlib
@@ -15,7 +14,7 @@ from pathlib import Path
 import pytest
 from twilio.request_validator import RequestValidator
 
-from channels_support import AUTH_TOKEN, WA_FROM, whatsapp_settings
+from channels_support import AUTH_TOKEN, WA_FROM, wait_until, whatsapp_settings
 from connectors import handoff, store
 from connectors.console import accounts
 
@@ -100,11 +99,8 @@ async def test_template_image_and_status_in_the_console_on_a_phone(make_gateway,
             box = await page.locator("#btn-template").bounding_box()
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= 390
             await page.locator("#btn-template").press("Enter")
-            for _ in range(200):
-                template_sends = [m for m in list(twilio.messages) if m["content_sid"]]
-                if template_sends:
-                    break
-                await asyncio.sleep(0.05)
+            template_sends = await wait_until(lambda: [m for m in list(twilio.messages) if m["content_sid"]],
+                                              what="a template at the stand-in")
             assert [(m["content_sid"], m["content_variables"]) for m in template_sends] == [(sid, {"1": "Jan"})]
             await expect(page.locator("#transcript .msg.agent").last).to_contain_text("template nog_vragen")
             await expect(page.locator("#transcript .msg.agent [data-testid=status]").last).to_have_text("delivered")

@@ -210,16 +210,13 @@ async def test_delivery_status_callbacks_show_per_message_in_the_console(setup, 
     async def shown() -> dict:
         return {m["id"]: m["status"] for m in (await agent.get(f"/conversations/{conv['id']}"))[1]["messages"]}
 
-    for _ in range(100):
-        if (await shown()).get(first["message"]["id"]) == "read":
-            break
-        await asyncio.sleep(0.05)
+    def stored(message_id: int) -> str:
+        return gw.rows("SELECT status FROM messages WHERE id=?", (message_id,))[0]["status"]
+
+    await wait_until(lambda: stored(first["message"]["id"]) == "read")
     assert (await shown())[first["message"]["id"]] == "read"
     twilio.callback_statuses = ("sent", "failed")
     status, second = await agent.post(f"/conversations/{conv['id']}/reply", {"text": "Nog een vraag?"})
-    for _ in range(100):
-        if (await shown()).get(second["message"]["id"]) == "failed":
-            break
-        await asyncio.sleep(0.05)
+    await wait_until(lambda: stored(second["message"]["id"]) == "failed")
     statuses = await shown()
     assert statuses[second["message"]["id"]] == "failed" and statuses[first["message"]["id"]] == "read"
