@@ -106,9 +106,14 @@ CREATE TABLE canned_responses (
 )
 """
 
+# "Reply by email to X": a web-chat customer outside business hours leaves an address; agents'
+# replies in that conversation then go out by email (connectors/outbox.py delivery_channel).
+REPLY_EMAIL = "ALTER TABLE conversations ADD COLUMN reply_email TEXT"
+
 MIGRATIONS: list[Migration] = [
     ("0001_core", CORE),
     ("0002_agent_sessions", AGENT_SESSIONS),
     ("1401_message_template", MESSAGE_TEMPLATE),
     ("1402_canned_responses", CANNED_RESPONSES),
+    ("1403_conversation_reply_email", REPLY_EMAIL),
 ]

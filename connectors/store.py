@@ -183,7 +183,8 @@ def conversation_by_token_hash(db: sqlite_utils.Database, token_hash: str) -> di
 
 
 _CONVERSATION_FIELDS = {"language", "state", "assigned_agent_id", "handoff_reason",
-                        "last_customer_message_at", "pending_since", "thread_key", "token_hash"}
+                        "last_customer_message_at", "pending_since", "thread_key", "token_hash",
+                        "reply_email"}
 
 
 def update_conversation(db: sqlite_utils.Database, conversation_id: str, **fields: Any) -> dict:

@@ -84,6 +84,7 @@ class Settings(BaseSettings):
     SHOP_NAME: str = "AutoParts Shop"
     WEBCHAT_LANGUAGE: str = "nl"
     WEBCHAT_ALLOWED_ORIGINS: str = "*"
+    WEBCHAT_MAX_IMAGE_BYTES: int = 5 * 1024 * 1024  # images customers attach in the widget
     BUSINESS_HOURS: str = "mon-fri 09:00-17:00"
     BUSINESS_TZ: str = "Europe/Brussels"
 

@@ -236,9 +236,41 @@ def _body(app: web.Application, language: str | None, message: dict) -> str:
     return text.strip() + "\n"
 
 
+CHAT_SUBJECT = {"nl": "Uw vraag in de chat", "fr": "Votre question sur le chat"}
+
+
+def _our_earlier_mails(app: web.Application, conversation_id: str) -> list[str]:
+    """Message-IDs we already mailed in this conversation, oldest first (threads a chat's mails)."""
+    return [m["channel_message_id"] for m in store.list_messages(app["db"], conversation_id)
+            if m["direction"] == "out" and conversation_of(m.get("channel_message_id") or "") == conversation_id]
+
+
+async def _send_to_reply_email(app: web.Application, conversation: dict, message: dict) -> str:
+    """A web chat continued by email ("reply by email to X"): a new thread of our own mails."""
+    state = app["email"]
+    language = conversation.get("language")
+    earlier = _our_earlier_mails(app, conversation["id"])
+    message_id = new_message_id(conversation["id"], state["smtp"].from_addr, message.get("id"))
+    msg = build_reply(
+        from_addr=state["smtp"].from_addr, to_addr=conversation["reply_email"],
+        subject=CHAT_SUBJECT.get(language or "", CHAT_SUBJECT["nl"]),
+        text=_body(app, language, message), message_id=message_id,
+        in_reply_to=earlier[-1] if earlier else None, references=earlier, language=language,
+    )
+    try:
+        await asyncio.to_thread(smtp_send, state["smtp"], msg)
+    except SmtpSendError as exc:
+        raise outbox.SendError(str(exc), retryable=exc.retryable) from exc
+    return message_id
+
+
 async def send(app: web.Application, conversation: dict, message: dict) -> str | None:
     """The outbox's sender: one threaded reply by SMTP. Returns our Message-ID."""
     state = app["email"]
+    if conversation["channel"] != NAME:
+        if not conversation.get("reply_email"):
+            raise outbox.SendError("conversation has no email address to answer", retryable=False)
+        return await _send_to_reply_email(app, conversation, message)
     contact = store.get_contact(app["db"], conversation["contact_id"])
     if contact is None or "@" not in contact["identity"]:
         raise outbox.SendError("conversation has no email address to answer", retryable=False)
