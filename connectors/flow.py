@@ -88,26 +88,33 @@ def conversation_for(app: web.Application, channel: str, identity: str, *,
 async def receive(app: web.Application, *, channel: str, identity: str, text: str | None,
                   channel_message_id: str | None = None, media: list | None = None,
                   thread_key: str | None = None, name: str | None = None,
-                  meta: dict[str, Any] | None = None) -> dict:
+                  meta: dict[str, Any] | None = None, conversation_id: str | None = None) -> dict:
     """Store one inbound message, then route it in the background.
 
     Returns `{"conversation_id", "message_id", "duplicate"}`; when it returns the message is
     committed. A redelivered `channel_message_id` returns the first copy with `duplicate=True`
     and routes nothing. `meta["language"]` seeds a new conversation's language (widget config).
+    `conversation_id` puts the message into that open conversation even if it began on another
+    channel (an email reply to a web chat that continued by email); a closed one is not reopened.
     """
     db = app["db"]
     meta = meta or {}
     text = text.strip() if isinstance(text, str) else None
     if not text and not media:
         raise store.StoreError("an inbound message needs text or media")
+    target = store.get_conversation(db, conversation_id) if conversation_id else None
+    if target is not None and target["state"] == "closed":
+        target = None
     if channel_message_id:
         existing = store.find_inbound(db, channel, channel_message_id)
+        if existing is None and target is not None and target["channel"] != channel:
+            existing = store.find_inbound(db, target["channel"], channel_message_id)
         if existing is not None:
             stats.count(app, channel, "duplicates")
             return {"conversation_id": existing["conversation_id"], "message_id": existing["id"],
                     "duplicate": True}
-    conv = conversation_for(app, channel, identity, thread_key=thread_key, name=name,
-                            language=meta.get("language"), token_hash=meta.get("token_hash"))
+    conv = target or conversation_for(app, channel, identity, thread_key=thread_key, name=name,
+                                      language=meta.get("language"), token_hash=meta.get("token_hash"))
     msg = store.add_message(db, conv["id"], direction="in", author="customer", text=text,
                             status="received", media=media, channel_message_id=channel_message_id)
     conv = store.update_conversation(db, conv["id"], last_customer_message_at=msg["created_at"])

@@ -171,3 +171,35 @@ async def test_upload_endpoint_limits(gw):
     assert len(inbound) == 1 and inbound[0]["media"][0]["kind"] == "image"
     history = json.loads(json.dumps(__import__("connectors.channels.web.adapter", fromlist=["x"]).history_frame(db, conv["id"])))
     assert history["messages"][0]["media"] == [{"filename": "dégât.png", "content_type": "image/png"}]
+
+
+async def test_customer_answers_the_email_and_the_chat_conversation_continues(gw, dovecot, smtp_sink):
+    from email.message import EmailMessage
+
+    db = gw.app["db"]
+    ann = accounts.add(db, "ann@shop.test", "Ann", "correct horse battery", "agent")
+    token, token_hash = store.new_token()
+    conv = flow.conversation_for(gw.app, "web", token_hash, language="nl", token_hash=token_hash)
+    store.update_conversation(db, conv["id"], reply_email=CUSTOMER_EMAIL, last_customer_message_at=store.now())
+    handoff.escalate(gw.app, conv["id"], "asked")
+    handoff.take(gw.app, conv["id"], ann)
+    outbox.enqueue(gw.app, conv["id"], "Welke maat zoekt u?", author="agent", agent_id=ann["id"])
+    ours = (await asyncio.to_thread(smtp_sink.wait_for, 1, 20, CUSTOMER_EMAIL))[0]
+    answer = EmailMessage()
+    answer["From"], answer["To"], answer["Subject"] = f"Marie <{CUSTOMER_EMAIL}>", MAILBOX, "Re: Uw vraag in de chat"
+    answer["Message-ID"], answer["In-Reply-To"], answer["References"] = "<a1@example.fr>", ours["Message-ID"], ours["Message-ID"]
+    answer.set_content("Maat 42 graag.\n\nOp ma 7 dec. 2026 om 10:00 schreef Shop <support@shop.test>:\n> Welke maat zoekt u?\n")
+    dovecot.append(MAILBOX, answer.as_bytes())
+    dovecot.append(MAILBOX, answer.as_bytes())  # delivered twice: stored once
+    inbound = await wait_until(lambda: [m for m in store.list_messages(db, conv["id"]) if m["direction"] == "in"])
+    assert [m["text"] for m in inbound] == ["Maat 42 graag."]
+    assert len(store.list_conversations(db)) == 1  # no new email conversation
+    await wait_until(lambda: all(dovecot.flags(MAILBOX).values()) and len(dovecot.flags(MAILBOX)) == 1)
+    from channels_support import settle
+
+    await settle(gw.app)
+    assert len([m for m in store.list_messages(db, conv["id"]) if m["direction"] == "in"]) == 1
+    outbox.enqueue(gw.app, conv["id"], "Maat 42 is onderweg.", author="agent", agent_id=ann["id"])
+    mails = await asyncio.to_thread(smtp_sink.wait_for, 2, 20, CUSTOMER_EMAIL)
+    assert mails[1]["In-Reply-To"] == "<a1@example.fr>"
+    assert mails[1]["References"].split() == [ours["Message-ID"], "<a1@example.fr>"]

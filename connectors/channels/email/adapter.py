@@ -154,6 +154,19 @@ def keep_attachments(app: web.Application, mail: ParsedMail) -> list[dict]:
     return kept
 
 
+def continued_chat(app: web.Application, mail: ParsedMail) -> dict | None:
+    """The open chat this mail answers, when one of our "reply by email" mails is in its thread
+    and it comes from the address the customer left; else None."""
+    db = app["db"]
+    for ref in reversed(mail.thread_ids):
+        conv_id = conversation_of(ref)
+        conv = store.get_conversation(db, conv_id) if conv_id else None
+        if (conv is not None and conv["channel"] != NAME and conv["state"] != "closed"
+                and (conv.get("reply_email") or "").lower() == mail.from_addr):
+            return conv
+    return None
+
+
 async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
     """Store one parsed mail through the flow. True when it is safe to mark it seen."""
     if conversation_of(mail.message_id) or (mail.from_addr and mail.from_addr == _own_address(app)):
@@ -165,10 +178,11 @@ async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
         # Some customers write the whole question in the subject line.
         text = mail.subject or "(empty email)"
     media = keep_attachments(app, mail) or None
+    chat = continued_chat(app, mail)
     result = await flow.receive(
         app, channel=NAME, identity=identity, text=text, channel_message_id=mail.message_id,
-        media=media, thread_key=thread_key_for(app, mail), name=mail.from_name,
-        meta={"subject": mail.subject},
+        media=media, thread_key=None if chat else thread_key_for(app, mail), name=mail.from_name,
+        meta={"subject": mail.subject}, conversation_id=chat["id"] if chat else None,
     )
     if result["duplicate"]:
         return True
@@ -250,12 +264,14 @@ async def _send_to_reply_email(app: web.Application, conversation: dict, message
     state = app["email"]
     language = conversation.get("language")
     earlier = _our_earlier_mails(app, conversation["id"])
+    last = _last_inbound(app, conversation["id"]) or {}  # the customer answered one of our mails
+    refs = earlier + [r for r in [last.get("message_id")] if r]
     message_id = new_message_id(conversation["id"], state["smtp"].from_addr, message.get("id"))
     msg = build_reply(
         from_addr=state["smtp"].from_addr, to_addr=conversation["reply_email"],
-        subject=CHAT_SUBJECT.get(language or "", CHAT_SUBJECT["nl"]),
+        subject=last.get("subject") or CHAT_SUBJECT.get(language or "", CHAT_SUBJECT["nl"]),
         text=_body(app, language, message), message_id=message_id,
-        in_reply_to=earlier[-1] if earlier else None, references=earlier, language=language,
+        in_reply_to=refs[-1] if refs else None, references=refs, language=language,
     )
     try:
         await asyncio.to_thread(smtp_send, state["smtp"], msg)
