@@ -268,7 +268,7 @@ async def conversation(request: web.Request) -> web.Response:
 
     summary = _summary(db, conv, names, handoff.position(db, conv["id"]))
     summary.update({"created_at": conv["created_at"], "last_customer_message_at": conv["last_customer_message_at"],
-                    "contact_name": contact.get("name")})
+                    "contact_name": contact.get("name"), "reply_email": conv.get("reply_email")})
     return web.json_response({
         "conversation": summary,
         "messages": [{

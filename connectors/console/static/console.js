@@ -384,8 +384,9 @@ function setMode(mode) {
   let hint = "Only agents see notes.";
   if (mode === "reply") {
     const c = d && d.conversation;
+    const via = c && c.reply_email ? `email to ${c.reply_email} (asked for outside hours)` : (c && (LABELS.channel[c.channel] || c.channel));
     hint = !d ? "" : canReply
-      ? `Goes out by ${LABELS.channel[c.channel] || c.channel} · customer language ${LABELS.lang[c.language] || "?"} · Ctrl+Enter sends`
+      ? `Goes out by ${via} · customer language ${LABELS.lang[c.language] || "?"} · Ctrl+Enter sends`
       : d.conversation.state === "agent" ? "You can't send free text to this customer right now (see above)."
       : "Take over the conversation to reply.";
   }
