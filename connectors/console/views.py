@@ -16,7 +16,7 @@ import logging
 from aiohttp import web
 
 from connectors import handoff, media, outbox, store
-from connectors.channels.whatsapp import templates as wa_templates
+from connectors import message_templates as wa_templates
 from connectors.console import accounts, auth, canned
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,7 @@ from twilio.request_validator import RequestValidator
 from channels_support import AUTH_TOKEN, WA_FROM, whatsapp_settings
 from channels_support import wait_until as support_wait_until
 from connectors import handoff, store
-from connectors.channels.whatsapp import templates as wa_templates
+from connectors import message_templates as wa_templates
 from connectors.console import accounts
 
 CUSTOMER = "+32470333444"

@@ -246,9 +246,6 @@ def _body(app: web.Application, language: str | None, message: dict) -> str:
     return text.strip() + "\n"
 
 
-CHAT_SUBJECT = {"nl": "Uw vraag in de chat", "fr": "Votre question sur le chat"}
-
-
 def _our_earlier_mails(app: web.Application, conversation_id: str) -> list[str]:
     """Message-IDs we already mailed in this conversation, oldest first (threads a chat's mails)."""
     return [m["channel_message_id"] for m in store.list_messages(app["db"], conversation_id)
@@ -265,7 +262,7 @@ async def _send_to_reply_email(app: web.Application, conversation: dict, message
     message_id = new_message_id(conversation["id"], state["smtp"].from_addr, message.get("id"))
     msg = build_reply(
         from_addr=state["smtp"].from_addr, to_addr=conversation["reply_email"],
-        subject=last.get("subject") or CHAT_SUBJECT.get(language or "", CHAT_SUBJECT["nl"]),
+        subject=last.get("subject") or wording.text("email_chat_subject", language),
         text=_body(app, language, message), message_id=message_id,
         in_reply_to=refs[-1] if refs else None, references=refs, language=language,
     )

@@ -39,7 +39,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from connectors import bus, channel as channels, flow, hours, store
+from connectors import bus, flow, hours, outbox, store
 from connectors.channel import Channel
 from connectors.channels.web import uploads
 
@@ -135,7 +135,7 @@ EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,}$")
 
 def offer_email_needed(app: web.Application, conv: dict) -> bool:
     """Waiting for a person, nobody answers before the next opening, email can carry the answer."""
-    if conv.get("state") != "pending" or conv.get("reply_email") or not channels.is_on(app, "email"):
+    if conv.get("state") != "pending" or conv.get("reply_email") or outbox.sender_for(app, "email") is None:
         return False
     schedule = app.get("business_hours") or hours.from_settings()
     return not hours.is_open(schedule, dt.datetime.now(dt.timezone.utc))

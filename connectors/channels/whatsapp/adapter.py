@@ -18,7 +18,8 @@ from aiohttp import web
 
 from connectors import bus, flow, outbox, store
 from connectors.channel import Channel
-from connectors.channels.whatsapp import inbound_media, templates as wa_templates
+from connectors import message_templates as wa_templates
+from connectors.channels.whatsapp import inbound_media
 from connectors.channels.whatsapp.sending import (TwilioSendError, TwilioSettings, already_sent, make_client,
                                                   send_parts, send_template)
 from connectors.channels.whatsapp.wire import (

@@ -1,5 +1,8 @@
 """The shop's approved WhatsApp message templates (Twilio Content API), from TWILIO_TEMPLATES.
 
+In the gateway core (not in the WhatsApp adapter) because two sides read it: the adapter sends a
+template, the console offers them; channels and console never import each other.
+
 Why: outside WhatsApp's 24-hour window only an approved template may be sent. Twilio identifies a
 template by its Content SID (`HX` + 32 hex) and fills its placeholders `{{1}}`, `{{2}}`... from a
 `ContentVariables` JSON object. TWILIO_TEMPLATES is a JSON list:
