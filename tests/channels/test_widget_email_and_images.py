@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import struct
 import zlib
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -82,6 +84,10 @@ async def test_outside_hours_email_reply_image_unread_and_sound(gw, smtp_sink, t
             offer = page.locator(W + ".offer")
             await expect(offer).to_be_visible()
             await expect(offer).to_contain_text("e-mailadres")
+            shots = Path(os.environ.get("AGENT_SCREENSHOTS", tmp_path))
+            shots.mkdir(parents=True, exist_ok=True)
+            await page.screenshot(path=str(shots / "widget-offer-email-390.png"))
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 390
             await page.locator(W + ".offer input").fill("not-an-address")
             await page.locator(W + ".offer input").press("Enter")
             await expect(page.locator(W + ".notice.err").filter(has_text="klopt niet")).to_have_count(1)
@@ -97,6 +103,7 @@ async def test_outside_hours_email_reply_image_unread_and_sound(gw, smtp_sink, t
             await expect(page.locator(W + ".notice.err").filter(has_text="PNG")).to_have_count(1)
             await page.locator(W + ".file").set_input_files(str(good))
             await expect(page.locator(W + ".row[data-stored='1'] img")).to_have_count(1)
+            await page.screenshot(path=str(shots / "widget-image-390.png"))
             stored = await wait_until(lambda: [m for m in store.list_messages(db, conv["id"]) if m["media"]])
             assert len(stored) == 1 and stored[0]["media"][0]["content_type"] == "image/png"
             assert stored[0]["media"][0]["filename"] == "kapot.png"
