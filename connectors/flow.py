@@ -16,6 +16,8 @@ from typing import Any
 from aiohttp import web
 
 from connectors import bus, handoff, outbox, rasa_client, stats, store
+from faq.language_policy import conversation_language
+from helpdesk import wording
 
 log = logging.getLogger(__name__)
 
@@ -26,33 +28,21 @@ SWEEP_SECONDS = 60.0  # how often a running gateway looks for inbound messages l
 SWEEP_GRACE = timedelta(minutes=2)  # a message normally routes in seconds; older and still `received` = left
 STALE_REASON = "unanswered"  # handoff reason of a conversation whose message waited too long for the bot
 
-TEXT_ONLY = {
-    "nl": "Sorry, ik kan alleen tekstberichten lezen. Kun je je vraag in een bericht typen?",
-    "fr": "Désolé, je ne peux lire que des messages texte. Pouvez-vous écrire votre question ?",
-}
-BOT_DOWN = {
-    "nl": "Sorry, er ging iets mis aan onze kant. Probeer het zo meteen opnieuw.",
-    "fr": "Désolé, un problème technique est survenu de notre côté. Réessayez dans un instant.",
-}
+# Kept as a name: tests compare with it. The sentences live in helpdesk.wording.
+BOT_DOWN = wording.TEXTS["bot_down"]
 
 
 # ---------------------------------------------------------------- language
 
 
 def detect_language(text: str | None, prior: str | None) -> str:
-    """The conversation's language after this message (faq.language, prior wins when unsure)."""
-    if not text or text.startswith("/"):  # button payloads say nothing about the language
-        return prior or "nl"
+    """The conversation's language after this message: the one policy the bot applies too
+    (faq.language_policy), so notices and bot replies are always in the same language."""
     try:
-        from faq.language import detect
-    except ImportError:  # faq engine missing: keep what we had
-        return prior or "nl"
-    try:
-        lang, _confidence = detect(text, prior=prior)
+        return conversation_language(text, prior)
     except Exception:
         log.exception("language detection failed")
-        return prior or "nl"
-    return lang if lang in ("nl", "fr") else (prior or "nl")
+        return prior if prior in ("nl", "fr") else "nl"
 
 
 # ---------------------------------------------------------------- conversations
@@ -60,11 +50,14 @@ def detect_language(text: str | None, prior: str | None) -> str:
 
 def conversation_for(app: web.Application, channel: str, identity: str, *,
                      thread_key: str | None = None, name: str | None = None,
-                     language: str | None = None, token_hash: str | None = None) -> dict:
+                     language: str | None = None, token_hash: str | None = None,
+                     conversation_id: str | None = None, client_hash: str | None = None) -> dict:
     """The conversation a message from `identity` belongs to, created when there is none open.
 
     Email picks by thread (the root Message-ID); WhatsApp and web reuse the identity's open
     conversation. A closed conversation is never reopened: the customer gets a new one.
+    `conversation_id` names a new conversation announced before it existed (the web chat's
+    session frame); `client_hash` is the web client's pseudonymous address (per-address limits).
     """
     db = app["db"]
     contact = store.get_or_create_contact(db, channel, identity, name)
@@ -80,6 +73,9 @@ def conversation_for(app: web.Application, channel: str, identity: str, *,
         language=language if language in ("nl", "fr") else (previous or {}).get("language"),
         thread_key=thread_key,
         token_hash=token_hash or (previous or {}).get("token_hash"),
+        conversation_id=conversation_id if conversation_id and store.get_conversation(db, conversation_id) is None
+        else None,
+        client_hash=client_hash,
     )
     bus.publish(app, "conversation", conv)
     return conv
@@ -91,32 +87,48 @@ def conversation_for(app: web.Application, channel: str, identity: str, *,
 async def receive(app: web.Application, *, channel: str, identity: str, text: str | None,
                   channel_message_id: str | None = None, media: list | None = None,
                   thread_key: str | None = None, name: str | None = None,
-                  meta: dict[str, Any] | None = None) -> dict:
+                  meta: dict[str, Any] | None = None, conversation_id: str | None = None) -> dict:
     """Store one inbound message, then route it in the background.
 
     Returns `{"conversation_id", "message_id", "duplicate"}`; when it returns the message is
     committed. A redelivered `channel_message_id` returns the first copy with `duplicate=True`
-    and routes nothing. `meta["language"]` seeds a new conversation's language (widget config).
+    and routes nothing. `meta["language"]` seeds a new conversation's language (widget config);
+    `meta["no_reply"]` stores the message without routing it (automatic mail).
+    `conversation_id` puts the message into that open conversation even if it began on another
+    channel (an email reply to a web chat that continued by email); a closed one is not reopened.
     """
     db = app["db"]
     meta = meta or {}
     text = text.strip() if isinstance(text, str) else None
     if not text and not media:
         raise store.StoreError("an inbound message needs text or media")
+    target = store.get_conversation(db, conversation_id) if conversation_id else None
+    if target is not None and target["state"] == "closed":
+        target = None
     if channel_message_id:
         existing = store.find_inbound(db, channel, channel_message_id)
+        if existing is None and target is not None and target["channel"] != channel:
+            existing = store.find_inbound(db, target["channel"], channel_message_id)
         if existing is not None:
             stats.count(app, channel, "duplicates")
             return {"conversation_id": existing["conversation_id"], "message_id": existing["id"],
                     "duplicate": True}
-    conv = conversation_for(app, channel, identity, thread_key=thread_key, name=name,
-                            language=meta.get("language"), token_hash=meta.get("token_hash"))
+    conv = target or conversation_for(app, channel, identity, thread_key=thread_key, name=name,
+                                      language=meta.get("language"), token_hash=meta.get("token_hash"),
+                                      conversation_id=meta.get("conversation_id"),
+                                      client_hash=meta.get("client_hash"))
     msg = store.add_message(db, conv["id"], direction="in", author="customer", text=text,
                             status="received", media=media, channel_message_id=channel_message_id)
     conv = store.update_conversation(db, conv["id"], last_customer_message_at=msg["created_at"])
     bus.publish(app, "message", msg)
     stats.count(app, channel, "received")
-    _spawn(app, conv["id"], msg["id"])
+    if meta.get("no_reply"):
+        # Automatic mail (out-of-office, bounce, list): stored for the agents, never shown to the
+        # bot, so nothing of ours (reply, apology, queue notice) goes back to a robot.
+        store.mark_inbound_routed(db, msg["id"])
+        store.add_event(db, conv["id"], "not_answered", "system", {"why": "automatic message"})
+    else:
+        _spawn(app, conv["id"], msg["id"])
     return {"conversation_id": conv["id"], "message_id": msg["id"], "duplicate": False}
 
 
@@ -185,7 +197,7 @@ async def _route_locked(app: web.Application, conversation_id: str, message_id: 
             store.mark_inbound_routed(db, message_id)
         return
     if not msg["text"]:
-        outbox.enqueue(app, conversation_id, TEXT_ONLY[language], author="bot")
+        outbox.enqueue(app, conversation_id, wording.text("text_only", language), author="bot")
         store.mark_inbound_routed(db, message_id)
         return
     bus.publish(app, "typing", {"conversation_id": conversation_id, "on": True})
@@ -200,7 +212,7 @@ async def _route_locked(app: web.Application, conversation_id: str, message_id: 
     # Replies and the "routed" mark commit together: a crash never answers one message twice.
     with store.transaction(db):
         if replies is None:
-            outbox.enqueue(app, conversation_id, BOT_DOWN[language], author="bot")
+            outbox.enqueue(app, conversation_id, wording.text("bot_down", language), author="bot")
         else:
             deliver_bot_replies(app, conversation_id, replies)
         store.mark_inbound_routed(db, message_id)
@@ -214,7 +226,8 @@ async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) 
             await asyncio.sleep(wait)
         try:
             return await rasa_client.turn(app["http"], rasa_url, conv["id"], text, language,
-                                          conv["channel"], f"contact:{conv['contact_id']}")
+                                          conv["channel"], f"contact:{conv['contact_id']}",
+                                          client=conv.get("client_hash"))
         except rasa_client.RasaError as exc:
             log.warning("Rasa turn for %s failed (attempt %d): %s", conv["id"], attempt + 1, exc)
             last_error = str(exc)
@@ -225,12 +238,23 @@ async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) 
 
 
 def deliver_bot_replies(app: web.Application, conversation_id: str, replies: list[dict]) -> None:
-    """Queue Rasa's messages in order; a handoff custom payload escalates the conversation."""
+    """Queue Rasa's messages in order; a handoff custom payload escalates the conversation.
+
+    On a channel with `one_message_per_turn` (email) the turn's messages become one outbound
+    message (texts as paragraphs, buttons and media together, the handoff's queue notice last).
+    """
+    conv = store.get_conversation(app["db"], conversation_id)
+    join = conv is not None and conv["channel"] in app.get("one_message_per_turn", ())
+    outgoing: list[tuple[str | None, list | None, list | None]] = []
+    escalations: list[str] = []
     for reply in replies:
         custom = reply.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
             reason = str(custom["handoff"].get("reason") or "asked")
-            handoff.escalate(app, conversation_id, reason, actor="bot")
+            if join:
+                escalations.append(reason)
+            else:
+                handoff.escalate(app, conversation_id, reason, actor="bot")
             continue
         text = reply.get("text")
         buttons = [
@@ -238,8 +262,27 @@ def deliver_bot_replies(app: web.Application, conversation_id: str, replies: lis
             for b in reply.get("buttons") or [] if isinstance(b, dict)
         ] or None
         media = [reply["image"]] if reply.get("image") else None
-        if text or media:
+        if not (text or media):
+            continue
+        if join:
+            outgoing.append((text, buttons, media))
+        else:
             outbox.enqueue(app, conversation_id, text, author="bot", buttons=buttons, media=media)
+    notices: list[str] = []
+    for reason in escalations:  # the queue notice joins the turn's message instead of its own mail
+        handoff.escalate(app, conversation_id, reason, actor="bot", notices=notices)
+    outgoing += [(notice, None, None) for notice in notices]
+    if outgoing:
+        text, buttons, media = join_turn(outgoing)
+        outbox.enqueue(app, conversation_id, text, author="bot", buttons=buttons, media=media)
+
+
+def join_turn(parts: list[tuple[str | None, list | None, list | None]]) -> tuple[str | None, list | None, list | None]:
+    """Several bot messages of one turn as one: texts as paragraphs, buttons and media in order."""
+    texts = [t.strip() for t, _b, _m in parts if t and t.strip()]
+    buttons = [b for _t, bs, _m in parts for b in (bs or [])]
+    media = [m for _t, _b, ms in parts for m in (ms or [])]
+    return ("\n\n".join(texts) or None), (buttons or None), (media or None)
 
 
 # ---------------------------------------------------------------- restart

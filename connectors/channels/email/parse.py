@@ -17,6 +17,7 @@ from email.parser import BytesHeaderParser
 from email.utils import getaddresses, parseaddr
 from html import unescape
 
+from connectors.channels.email.authres import sender_auth
 from connectors.channels.email.strip import strip_reply
 
 MAX_TEXT = 20_000  # characters kept of one body; the rest of a huge mail is noted, not stored
@@ -41,6 +42,7 @@ class ParsedMail:
     attachments: list[dict] = field(default_factory=list)
     auto_generated: bool = False  # out-of-office, bounce, list mail: never answer automatically
     problems: list[str] = field(default_factory=list)
+    sender_auth: dict = field(default_factory=dict)  # SPF/DKIM/DMARC verdict for the From domain (authres.py)
 
     @property
     def thread_ids(self) -> list[str]:
@@ -238,7 +240,7 @@ def _part_text(part: Message, problems: list[str]) -> str:
 
 
 def _is_attachment(part: Message) -> bool:
-    disposition = (part.get("Content-Disposition") or "").lower()
+    disposition = str(part.get("Content-Disposition") or "").lower()
     return disposition.startswith("attachment") or (
         bool(part.get_filename()) and not part.get_content_type().startswith("text/")
     )
@@ -256,13 +258,15 @@ def _bodies(msg: Message, problems: list[str]) -> tuple[str | None, str | None, 
             if ctype in ("message/delivery-status",):
                 continue
             try:
-                size = len(part.get_payload(decode=True) or b"")
+                data = part.get_payload(decode=True) or b""
             except Exception:
-                size = 0
+                data = b""
+                problems.append("undecodable attachment")
             attachments.append({
                 "filename": decode_header_value(part.get_filename() or "", problems) or None,
                 "content_type": ctype,
-                "size": size,
+                "size": len(data),
+                "data": data,  # the adapter keeps it under MEDIA_DIR and drops it from the dict
             })
             continue
         if ctype == "text/plain" and plain is None:
@@ -279,22 +283,30 @@ def _msgids(value: str) -> list[str]:
     return found
 
 
+_AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "X-Loop", "List-Id",
+                 "List-Unsubscribe", "List-Post", "X-Mailing-List", "Feedback-ID")
+
+
 def _auto_generated(msg: Message, from_addr: str) -> bool:
-    """Mail we must never answer automatically (RFC 3834), or we loop with another robot."""
-    auto = (msg.get("Auto-Submitted") or "no").strip().lower()
-    precedence = (msg.get("Precedence") or "").strip().lower()
+    """Mail we must never answer automatically (RFC 3834, 2369), or we loop with another robot:
+    auto-replies, bounces (empty Return-Path, delivery reports), list and bulk mail."""
+    auto = str(msg.get("Auto-Submitted") or "no").strip().lower()
+    precedence = str(msg.get("Precedence") or "").strip().lower()
+    return_path = str(msg.get("Return-Path") or "").strip()
     local = from_addr.split("@", 1)[0]
     return (
         auto != "no"
         or precedence in ("bulk", "junk", "list", "auto_reply")
-        or bool(msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("List-Id"))
+        or any(msg.get(name) for name in _AUTO_HEADERS)
+        or return_path.replace(" ", "") == "<>"
         or msg.get_content_type() == "multipart/report"
         or local in ("mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply")
     )
 
 
-def parse_mail(raw: bytes, truncated: bool = False) -> ParsedMail:
+def parse_mail(raw: bytes, truncated: bool = False, authserv_id: str | None = None) -> ParsedMail:
     """Parse one mail; never raises. `truncated`: only the start of a huge mail was fetched.
+    `authserv_id`: whose Authentication-Results to believe (EMAIL_AUTHSERV_ID; default topmost).
 
     A mail the MIME parser cannot take (thousands of nested multiparts, or anything else that
     makes it raise) is read for its headers only, with the reason in `problems`: it is still
@@ -302,16 +314,17 @@ def parse_mail(raw: bytes, truncated: bool = False) -> ParsedMail:
     """
     boundaries = len(_BOUNDARY.findall(raw))
     if boundaries > MAX_MULTIPARTS:
-        return _headers_only(raw, truncated, f"{boundaries} MIME multiparts (limit {MAX_MULTIPARTS}): body not read")
+        return _headers_only(raw, truncated, authserv_id,
+                             f"{boundaries} MIME multiparts (limit {MAX_MULTIPARTS}): body not read")
     try:
-        return _parse(raw, truncated)
+        return _parse(raw, truncated, authserv_id)
     except Exception as exc:  # RecursionError included: the parser recurses per MIME level
-        return _headers_only(raw, truncated, f"unreadable MIME structure ({type(exc).__name__}): body not read")
+        return _headers_only(raw, truncated, authserv_id, f"unreadable MIME structure ({type(exc).__name__}): body not read")
 
 
-def _headers_only(raw: bytes, truncated: bool, note: str) -> ParsedMail:
+def _headers_only(raw: bytes, truncated: bool, authserv_id: str | None, note: str) -> ParsedMail:
     try:
-        return _parse(raw, truncated, read_body=False, note=note)
+        return _parse(raw, truncated, authserv_id, read_body=False, note=note)
     except Exception as exc:  # not even the headers: keep the mail with a derived id
         return ParsedMail(
             message_id=f"<{hashlib.sha256(raw).hexdigest()[:40]}@helpdesk.invalid>", from_addr="",
@@ -320,7 +333,8 @@ def _headers_only(raw: bytes, truncated: bool, note: str) -> ParsedMail:
         )
 
 
-def _parse(raw: bytes, truncated: bool, read_body: bool = True, note: str | None = None) -> ParsedMail:
+def _parse(raw: bytes, truncated: bool, authserv_id: str | None, read_body: bool = True,
+           note: str | None = None) -> ParsedMail:
     problems: list[str] = ["message truncated: too large"] if truncated else []
     if note:
         problems.append(note)
@@ -378,4 +392,13 @@ def _parse(raw: bytes, truncated: bool, read_body: bool = True, note: str | None
         attachments=attachments,
         auto_generated=_auto_generated(msg, addr),
         problems=problems,
+        sender_auth=_sender_auth(msg, addr, authserv_id, problems),
     )
+
+
+def _sender_auth(msg: Message, addr: str, authserv_id: str | None, problems: list[str]) -> dict:
+    try:
+        return sender_auth(msg, addr, authserv_id)
+    except Exception:  # a header we can't read makes the verdict unknown, never the mail lost
+        problems.append("unreadable Authentication-Results")
+        return {"verdict": "none", "domain": None}
