@@ -106,7 +106,7 @@ def _warm_up() -> None:
 
     if not settings.current().ACTIONS_WARMUP:
         return
-    if not any(arg.endswith(("rasa_sdk/__main__.py", "rasa_sdk")) for arg in sys.argv[:1]):
+    if not any(arg.endswith(("rasa_sdk/__main__.py", "rasa_sdk", "actions/server.py")) for arg in sys.argv[:1]):
         return
 
     def load() -> None:

@@ -18,6 +18,7 @@ from aiohttp import web
 from connectors import bus, channel, channels, console, flow, outbox, rasa_client, store
 from connectors.console import auth as console_auth
 from helpdesk.settings import Settings
+from helpdesk.tokens import install_token
 from helpdesk.settings import load as load_settings
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ def create_app(settings: dict[str, Any] | None = None) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app["settings"] = resolve_settings(settings)
     app["db"] = store.open_db(app["settings"].HELPDESK_DB)
+    app["rasa_token"] = install_token("RASA_TOKEN", app["settings"])  # Rasa's API: trackers, hand-back
     bus.setup(app)
     outbox.setup(app)
     flow.setup(app)
@@ -97,7 +99,7 @@ async def healthz(request: web.Request) -> web.Response:
     except Exception:  # a broken database must show here, not crash the probe
         db_ok = False
     rasa_urls = rasa_client.servers(settings["RASA_URL"])
-    rasa_each = await asyncio.gather(*(rasa_client.healthy(app["http"], url, "/status") for url in rasa_urls))
+    rasa_each = await asyncio.gather(*(rasa_client.healthy(app["http"], url, "/status", app["rasa_token"]) for url in rasa_urls))
     rasa_ok = bool(rasa_each) and all(rasa_each)
     actions_ok = await rasa_client.healthy(app["http"], settings["ACTIONS_URL"], "/health")
     inbound = _inbound_health(app) if db_ok else {"ok": False}

@@ -200,7 +200,7 @@ async def hand_back(app: web.Application, conversation_id: str, actor: str,
     if conv["state"] not in ("pending", "agent"):
         raise HandoffError(f"conversation is {conv['state']}, not with an agent")
     try:
-        await rasa_client.reset_handoff(app["http"], app["settings"].RASA_URL, conversation_id)
+        await rasa_client.reset_handoff(app["http"], app["settings"].RASA_URL, conversation_id, app["rasa_token"])
     except rasa_client.RasaError as exc:
         log.warning("could not reset Rasa slots for %s: %s", conversation_id, exc)
         store.add_event(db, conversation_id, "rasa_reset_failed", "system", {"error": str(exc)})

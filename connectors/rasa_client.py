@@ -76,15 +76,21 @@ async def turn(session: aiohttp.ClientSession, rasa_url: str, sender: str, messa
     return data
 
 
-async def tracker(session: aiohttp.ClientSession, rasa_url: str, sender: str) -> dict:
+def _auth(token: str | None) -> dict[str, str]:
+    """Rasa's HTTP API (`--auth-token`) wants the token as `?token=` (RASA_TOKEN, helpdesk.tokens)."""
+    return {"token": token} if token else {}
+
+
+async def tracker(session: aiohttp.ClientSession, rasa_url: str, sender: str, token: str | None = None) -> dict:
     """The conversation's tracker (slots the console shows)."""
     async with session.get(f"{server_for(rasa_url, sender)}/conversations/{sender}/tracker",
-                           timeout=aiohttp.ClientTimeout(total=10)) as resp:
+                           params=_auth(token), timeout=aiohttp.ClientTimeout(total=10)) as resp:
         resp.raise_for_status()
         return await resp.json(content_type=None)
 
 
-async def reset_handoff(session: aiohttp.ClientSession, rasa_url: str, sender: str) -> None:
+async def reset_handoff(session: aiohttp.ClientSession, rasa_url: str, sender: str,
+                        token: str | None = None) -> None:
     """Hand back to the bot: clear `handoff`, zero the miss/failure counters."""
     events = [
         {"event": "slot", "name": "handoff", "value": None},
@@ -93,17 +99,17 @@ async def reset_handoff(session: aiohttp.ClientSession, rasa_url: str, sender: s
     ]
     try:
         async with session.post(f"{server_for(rasa_url, sender)}/conversations/{sender}/tracker/events",
-                                json=events, timeout=aiohttp.ClientTimeout(total=10)) as resp:
+                                json=events, params=_auth(token), timeout=aiohttp.ClientTimeout(total=10)) as resp:
             if resp.status >= 400:
                 raise RasaError(f"Rasa answered HTTP {resp.status}: {(await resp.text())[:200]}")
     except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
         raise RasaError(f"Rasa unreachable: {exc}") from exc
 
 
-async def healthy(session: aiohttp.ClientSession, url: str, path: str) -> bool:
-    """True when `url + path` answers 200 quickly (Rasa: `/status`, actions: `/health`)."""
+async def healthy(session: aiohttp.ClientSession, url: str, path: str, token: str | None = None) -> bool:
+    """True when `url + path` answers 200 quickly (Rasa: `/status` with its token, actions: `/health`)."""
     try:
-        async with session.get(f"{url.rstrip('/')}{path}",
+        async with session.get(f"{url.rstrip('/')}{path}", params=_auth(token),
                                timeout=aiohttp.ClientTimeout(total=HEALTH_TIMEOUT)) as resp:
             return resp.status == 200
     except (aiohttp.ClientError, asyncio.TimeoutError, OSError):

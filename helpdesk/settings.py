@@ -56,6 +56,8 @@ class Settings(BaseSettings):
     ACTIONS_PORT: int = 5055
     ACTIONS_URL: str | None = None  # default: http://127.0.0.1:<ACTIONS_PORT>
     ACTIONS_WARMUP: bool = True
+    RASA_TOKEN: str | None = None  # Rasa's HTTP API token; default: generated once into var/secrets/
+    ACTIONS_TOKEN: str | None = None  # the action server's token; default: generated once into var/secrets/
 
     # WhatsApp (Twilio)
     TWILIO_ACCOUNT_SID: str | None = None

@@ -186,7 +186,8 @@ async def _collected(app: web.Application, conversation_id: str) -> tuple[dict, 
 
     empty = {k: None for k in COLLECTED_SLOTS}
     try:
-        tracker = await rasa_client.tracker(app["http"], app["settings"].RASA_URL, conversation_id)
+        tracker = await rasa_client.tracker(app["http"], app["settings"].RASA_URL, conversation_id,
+                                            app["rasa_token"])
     except Exception as exc:  # noqa: BLE001 - any failure: show the transcript anyway
         log.warning("tracker for %s unavailable: %s", conversation_id, exc)
         return empty, "The bot's memory is unavailable right now."

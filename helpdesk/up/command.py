@@ -10,6 +10,7 @@ import click
 
 from helpdesk import settings
 from helpdesk.paths import BOT_DIR, MODELS_DIR, RASA_VENV, ROOT, VAR_DIR
+from helpdesk.tokens import install_token
 
 
 def _find_model() -> Path:
@@ -35,6 +36,11 @@ def _rasa_servers() -> list[tuple[str, int, str]]:
             for i in range(rasa_servers())]
 
 
+def action_endpoint_yaml(url: str, token: str) -> str:
+    """endpoints.yml for Rasa: the action server's URL and the token Rasa sends it (`?token=`)."""
+    return f'action_endpoint:\n  url: "{url}"\n  token: "{token}"\n'
+
+
 def _children(echo) -> list:
     """The three processes of a running helpdesk, in start order."""
     from helpdesk.up.supervisor import Child, http_ok
@@ -54,7 +60,9 @@ def _children(echo) -> list:
     model = _find_model()
     endpoints = logs / f"endpoints-{actions_port}.yml"  # per instance: tests run several at once
     logs.mkdir(parents=True, exist_ok=True)
-    endpoints.write_text(f'action_endpoint:\n  url: "{actions_url}/webhook"\n')
+    rasa_token, actions_token = install_token("RASA_TOKEN"), install_token("ACTIONS_TOKEN")
+    endpoints.write_text(action_endpoint_yaml(f"{actions_url}/webhook", actions_token))
+    endpoints.chmod(0o600)
 
     base = dict(os.environ)
     base.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
@@ -66,7 +74,7 @@ def _children(echo) -> list:
                        ACTIONS_URL=actions_url, PYTHONPATH=str(ROOT))
 
     def rasa_ready(url: str) -> Callable[[], bool]:
-        return lambda: http_ok(f"{url}/status",
+        return lambda: http_ok(f"{url}/status?token={rasa_token}",
                                lambda status, body: status == 200 and bool((body or {}).get("model_file")))
 
     def gateway_ready() -> bool:
@@ -76,9 +84,10 @@ def _children(echo) -> list:
                        lambda status, body: status in (200, 503) and (body or {}).get("status") in ("ok", "degraded"))
 
     return [
-        Child("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
+        Child("actions", [sys.executable, "-m", "actions.server", "--actions", "actions", "-p", str(actions_port)],
               ROOT, actions_env, logs / "actions.log", lambda: http_ok(f"{actions_url}/health")),
-        *(Child(name, [str(rasa), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
+        *(Child(name, [str(rasa), "run", "--enable-api", "--auth-token", rasa_token,
+                       "-i", "127.0.0.1", "-p", str(rasa_port),
                        "--model", str(model), "--endpoints", str(endpoints),
                        "--credentials", str(BOT_DIR / "credentials.yml")],
                 BOT_DIR, rasa_env, logs / f"{name}.log", rasa_ready(url))

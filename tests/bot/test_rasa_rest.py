@@ -88,7 +88,7 @@ def test_three_failed_lookups_hand_off_and_hand_back(rasa_stack):
     # hand back (the console's call, docs/CONTRACTS.md)
     from support.rasa_stack import http_json
 
-    http_json("POST", f"{rasa_stack.rasa_url}/conversations/{sender}/tracker/events", [
+    http_json("POST", f"{rasa_stack.rasa_url}/conversations/{sender}/tracker/events?token={rasa_stack.token}", [
         {"event": "slot", "name": "handoff", "value": None},
         {"event": "slot", "name": "failed_lookups", "value": 0},
         {"event": "slot", "name": "faq_misses", "value": 0},

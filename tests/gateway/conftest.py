@@ -60,7 +60,11 @@ class _ExternalStack:
         import json
         import urllib.request
 
-        with urllib.request.urlopen(f"{self.rasa_url}/conversations/{sender}/tracker", timeout=30) as resp:
+        from helpdesk.tokens import install_token
+
+        token = install_token("RASA_TOKEN")
+        with urllib.request.urlopen(f"{self.rasa_url}/conversations/{sender}/tracker?token={token}",
+                                    timeout=30) as resp:
             return json.loads(resp.read())
 
 

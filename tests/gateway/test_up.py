@@ -22,6 +22,7 @@ import pytest
 
 from connectors import rasa_client
 from helpdesk.paths import MODELS_DIR, ROOT
+from helpdesk.tokens import install_token
 
 from .conftest import HEALTH_TOKEN, free_port
 
@@ -100,7 +101,8 @@ async def _chat_once(port: int) -> str:
 
 
 def _user_turns(rasa_url: str, sender: str) -> int:
-    with urllib.request.urlopen(f"{rasa_url}/conversations/{sender}/tracker", timeout=10) as resp:
+    token = install_token("RASA_TOKEN")
+    with urllib.request.urlopen(f"{rasa_url}/conversations/{sender}/tracker?token={token}", timeout=10) as resp:
         return sum(1 for e in json.loads(resp.read())["events"] if e.get("event") == "user")
 
 

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from helpdesk.paths import BOT_DIR, MODELS_DIR, ROOT
+from helpdesk.tokens import install_token
 from helpdesk.train import ensure_model, rasa_bin, rasa_env
+from helpdesk.up.command import action_endpoint_yaml
 from support.waiting import free_port
 
 # ~40 s on a quiet machine; several stacks and trainings at once on 2 cores can take minutes.
@@ -60,13 +62,22 @@ class RasaStack:
     def orders_db(self) -> str:
         return self.env["ORDERS_DB"]
 
+    @property
+    def token(self) -> str:
+        """Rasa's API token (helpdesk.tokens: the same one the gateways of this checkout send)."""
+        return install_token("RASA_TOKEN")
+
+    @property
+    def actions_token(self) -> str:
+        return install_token("ACTIONS_TOKEN")
+
     def say(self, sender: str, message: str, metadata: dict | None = None) -> list[dict]:
         """One REST turn, exactly as the gateway sends it (docs/CONTRACTS.md)."""
         body = {"sender": sender, "message": message, "metadata": metadata or {}}
         return http_json("POST", f"{self.rasa_url}/webhooks/rest/webhook", body)
 
     def tracker(self, sender: str) -> dict:
-        return http_json("GET", f"{self.rasa_url}/conversations/{sender}/tracker")
+        return http_json("GET", f"{self.rasa_url}/conversations/{sender}/tracker?token={self.token}")
 
     def slots(self, sender: str) -> dict:
         return self.tracker(sender)["slots"]
@@ -101,7 +112,7 @@ def _wait(stack: RasaStack, deadline: float) -> None:
             if not actions_ok:
                 actions_ok = http_json("GET", f"{stack.actions_url}/health", timeout=2).get("status") == "ok"
             if not rasa_ok:
-                status = http_json("GET", f"{stack.rasa_url}/status", timeout=2)
+                status = http_json("GET", f"{stack.rasa_url}/status?token={stack.token}", timeout=2)
                 rasa_ok = bool(status.get("model_file"))  # Rasa 3.6 /status has no "fingerprint"
         except (urllib.error.URLError, ConnectionError, OSError, ValueError):
             pass
@@ -119,7 +130,8 @@ def start_stack(workdir: Path, extra_env: dict[str, str] | None = None) -> RasaS
     workdir.mkdir(parents=True, exist_ok=True)
     rasa_port, actions_port = free_port(), free_port()
     endpoints = workdir / "endpoints.yml"
-    endpoints.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{actions_port}/webhook"\n')
+    endpoints.write_text(action_endpoint_yaml(f"http://127.0.0.1:{actions_port}/webhook",
+                                              install_token("ACTIONS_TOKEN")))
 
     env = rasa_env()
     env.update(SANIC_HOST="127.0.0.1", ORDERS_DB=str(workdir / "orders.db"))
@@ -137,13 +149,14 @@ def start_stack(workdir: Path, extra_env: dict[str, str] | None = None) -> RasaS
     try:
         with actions_log.open("wb") as out:
             stack.procs.append(subprocess.Popen(
-                [str(ROOT / ".venv" / "bin" / "python"), "-m", "rasa_sdk", "--actions", "actions",
+                [str(ROOT / ".venv" / "bin" / "python"), "-m", "actions.server", "--actions", "actions",
                  "-p", str(actions_port)],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
             ))
         with rasa_log.open("wb") as out:
             stack.procs.append(subprocess.Popen(
-                [str(rasa_bin()), "run", "--enable-api", "-i", "127.0.0.1", "-p", str(rasa_port),
+                [str(rasa_bin()), "run", "--enable-api", "--auth-token", install_token("RASA_TOKEN"),
+                 "-i", "127.0.0.1", "-p", str(rasa_port),
                  "--model", str(MODELS_DIR), "--endpoints", str(endpoints),
                  "--credentials", str(BOT_DIR / "credentials.yml")],
                 cwd=BOT_DIR, env=env, stdout=out, stderr=subprocess.STDOUT, preexec_fn=_die_with_parent,
