@@ -7,9 +7,12 @@ and sent, and reporting it on /healthz happen here, once, for every channel.
 """
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from aiohttp import web
 
@@ -78,3 +81,21 @@ def report(app: web.Application) -> dict[str, dict[str, Any]]:
                 entry.update({k: v for k, v in channel.health(app).items() if k != "on"})
         out[name] = entry
     return out
+
+
+T = TypeVar("T")
+_EXECUTORS: dict[str, ThreadPoolExecutor] = {}
+
+
+async def in_thread(channel_name: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """Run a channel's blocking provider call (twilio, smtplib, imaplib) in that channel's own threads.
+
+    Why not asyncio.to_thread: the loop's default executor has cpu+4 threads (6 here), and a
+    hanging provider with the outbox's in-flight sends took all of them, so the other channels'
+    sends, the IMAP poll and the gateway's own thread work waited behind it.
+    """
+    executor = _EXECUTORS.get(channel_name)
+    if executor is None:
+        executor = _EXECUTORS[channel_name] = ThreadPoolExecutor(
+            max_workers=outbox.MAX_INFLIGHT_PER_CHANNEL + 2, thread_name_prefix=f"channel-{channel_name}")
+    return await asyncio.get_running_loop().run_in_executor(executor, functools.partial(fn, *args, **kwargs))

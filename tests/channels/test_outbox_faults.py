@@ -111,3 +111,22 @@ async def test_whatsapp_outage_does_not_delay_web_replies(make_gateway, twilio):
     assert took < 1.0, f"web reply took {took:.2f} s"
     assert set(_statuses(gw, stuck)) <= {"queued", "failed"}  # none of them got through
     assert accepted == []
+
+
+async def test_hanging_twilio_does_not_take_the_shared_threads(make_gateway, twilio):
+    """WhatsApp sends stuck at Twilio run in the channel's own threads: the loop's default
+    executor (IMAP polls, other channels, the gateway's own thread work) stays free."""
+    twilio.reset()
+    gw = await make_gateway(whatsapp_settings(twilio))
+    db = gw.app["db"]
+    await _settled()
+    twilio.delay = 4.0
+    ids = [outbox.enqueue(gw.app, _whatsapp_conversation(db, n)["id"], f"traag {n}")["id"] for n in range(16)]
+    assert await wait_until(lambda: len(gw.app["outbox_inflight"]) >= 8, timeout=5)
+    await asyncio.sleep(0.5)  # the sends are inside the twilio client now
+    t0 = time.monotonic()
+    await asyncio.wait_for(asyncio.to_thread(lambda: None), timeout=10)
+    took = time.monotonic() - t0
+    twilio.delay = 0.0
+    assert took < 1.0, f"a trivial job waited {took:.1f} s for a thread behind the Twilio sends"
+    assert await wait_until(lambda: _sent(gw, ids) == 16, timeout=30)

@@ -15,7 +15,7 @@ from typing import Any
 from aiohttp import web
 
 from connectors import flow, media, outbox, store
-from connectors.channel import Channel
+from connectors.channel import Channel, in_thread
 from connectors.channels.email.imap import ImapSettings, fetch_unseen, mark_seen
 from connectors.channels.email.parse import ParsedMail, parse_mail
 from connectors.channels.email.smtp import (
@@ -204,7 +204,7 @@ async def poll_once(app: web.Application) -> int:
     """Fetch, store and mark seen every UNSEEN mail once. Returns how many were stored or skipped."""
     state = app["email"]
     cfg = state["imap"]
-    mails = await asyncio.to_thread(fetch_unseen, cfg)
+    mails = await in_thread(NAME, fetch_unseen, cfg)
     done: list[str] = []
     try:
         for raw in mails:
@@ -223,7 +223,7 @@ async def poll_once(app: web.Application) -> int:
                 log.exception("storing email UID %s failed; will retry", raw.uid)
     finally:
         if done:
-            await asyncio.to_thread(mark_seen, cfg, done)
+            await in_thread(NAME, mark_seen, cfg, done)
     state["stats"]["last_poll_at"] = store.now()
     state["stats"]["last_poll_error"] = None
     return len(done)
@@ -272,7 +272,7 @@ async def _send_to_reply_email(app: web.Application, conversation: dict, message
         in_reply_to=refs[-1] if refs else None, references=refs, language=language,
     )
     try:
-        await asyncio.to_thread(smtp_send, state["smtp"], msg)
+        await in_thread(NAME, smtp_send, state["smtp"], msg)
     except SmtpSendError as exc:
         raise outbox.SendError(str(exc), retryable=exc.retryable) from exc
     return message_id
@@ -307,7 +307,7 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
         language=conversation.get("language"),
     )
     try:
-        await asyncio.to_thread(smtp_send, state["smtp"], msg)
+        await in_thread(NAME, smtp_send, state["smtp"], msg)
     except SmtpSendError as exc:
         raise outbox.SendError(str(exc), retryable=exc.retryable) from exc
     return message_id

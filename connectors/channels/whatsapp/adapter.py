@@ -9,7 +9,6 @@ Status callbacks: `POST /webhooks/whatsapp/status` moves the delivery status for
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from connectors import bus, flow, outbox, store
-from connectors.channel import Channel
+from connectors.channel import Channel, in_thread
 from connectors import message_templates as wa_templates
 from connectors.channels.whatsapp import inbound_media
 from connectors.channels.whatsapp.sending import (TwilioSendError, TwilioSettings, already_sent, make_client,
@@ -229,7 +228,7 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
         if not done and message.get("attempts"):
             # A retry, or a resume after a crash: an earlier attempt may have reached Twilio (a
             # timeout, or a kill between Twilio's answer and our "sent"). Ask Twilio what it has.
-            done = await asyncio.to_thread(already_sent, state["client"], state["cfg"], contact["identity"],
+            done = await in_thread(NAME, already_sent, state["client"], state["cfg"], contact["identity"],
                                            parts, datetime.fromisoformat(message["created_at"]))
             if done:
                 log.info("message %s: %d of %d part(s) already at Twilio; not sent again",
@@ -238,7 +237,7 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
         if not todo:
             state["partial"].pop(message["id"], None)
             return done[-1]
-        sids = await asyncio.to_thread(send_parts, state["client"], state["cfg"], contact["identity"], todo,
+        sids = await in_thread(NAME, send_parts, state["client"], state["cfg"], contact["identity"], todo,
                                        [] if done else media_urls)
     except TwilioSendError as exc:
         if exc.sent_sids:
@@ -253,7 +252,7 @@ async def _send_template(state: dict, identity: str, template: dict) -> str:
     """An approved template (outside the 24-hour window). Not deduplicated against Twilio's list on
     a retry: the rendered text that list shows is Twilio's, not ours to compare."""
     try:
-        return await asyncio.to_thread(send_template, state["client"], state["cfg"], identity,
+        return await in_thread(NAME, send_template, state["client"], state["cfg"], identity,
                                        template["content_sid"], template.get("variables") or {})
     except TwilioSendError as exc:
         raise outbox.SendError(str(exc), retryable=exc.retryable) from exc
