@@ -66,16 +66,24 @@ class Shop:
     languages: tuple[str, ...]
     default_language: str
     faq: tuple[str, ...]
-    business_hours: str
-    timezone: str
+    business_hours: str | None = None  # None: BUSINESS_HOURS
+    timezone: str | None = None  # None: BUSINESS_TZ
     whatsapp_from: str | None = None
     email: tuple[str, ...] = ()
     widget_origins: tuple[str, ...] = ("*",)
     line: int = 0
 
-    def schedule(self) -> hours.Schedule:
-        """This shop's business hours (validated when the file was loaded)."""
-        return hours.parse(self.business_hours, self.timezone)
+    @property
+    def has_own_hours(self) -> bool:
+        return self.business_hours is not None or self.timezone is not None
+
+    def schedule(self, fallback: hours.Schedule | None = None) -> hours.Schedule:
+        """This shop's business hours (validated when the file was loaded). A shop that names
+        neither hours nor timezone gets `fallback` (the gateway's BUSINESS_HOURS schedule)."""
+        if not self.has_own_hours and fallback is not None:
+            return fallback
+        current = settings.current()
+        return hours.parse(self.business_hours or current.BUSINESS_HOURS, self.timezone or current.BUSINESS_TZ)
 
     def allows_origin(self, origin: str | None) -> bool:
         """Whether a page at `origin` may open this shop's chat socket (no Origin = not a browser)."""
@@ -214,19 +222,18 @@ def _shop(node: yaml.Node, path: str, problems: list[Problem], defaults: dict[st
         if not faq:
             problems.append(Problem(path, _line(nodes["faq"]), "'faq' needs at least one collection"))
 
-    spec = defaults["business_hours"]
+    spec = tz = None  # None: BUSINESS_HOURS / BUSINESS_TZ
     if "business_hours" in nodes:
-        spec = _scalar(nodes["business_hours"], "business_hours", path, problems) or spec
-    tz = defaults["timezone"]
+        spec = _scalar(nodes["business_hours"], "business_hours", path, problems)
     if "timezone" in nodes:
-        tz = _scalar(nodes["timezone"], "timezone", path, problems) or tz
+        tz = _scalar(nodes["timezone"], "timezone", path, problems)
     try:
-        hours.parse(spec, "UTC")
+        hours.parse(spec or defaults["business_hours"], "UTC")
     except ValueError as exc:
         line = _line(nodes["business_hours"]) if "business_hours" in nodes else where
         problems.append(Problem(path, line, f"bad business_hours: {str(exc).replace('BUSINESS_HOURS: ', '')}"))
     try:
-        hours.parse(None, tz)
+        hours.parse(None, tz or defaults["timezone"])
     except ValueError:
         line = _line(nodes["timezone"]) if "timezone" in nodes else where
         problems.append(Problem(path, line, f"unknown timezone {tz!r} (use an IANA name like Europe/Brussels)"))
@@ -361,44 +368,45 @@ def shops_file() -> Path:
 
 
 class _Cache:
+    """One loaded file per path (the gateway may be given its own SHOPS_FILE)."""
+
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self.shops: Shops | None = None
-        self.key: tuple | None = None
-        self.checked = 0.0
+        self.files: dict[str, tuple[Shops, tuple, float]] = {}  # path -> (shops, stat key, checked)
 
-    def get(self) -> Shops:
+    def get(self, path: Path) -> Shops:
         with self.lock:
-            path = shops_file()
+            spath = str(path)
             now = time.monotonic()
-            if self.shops is not None and self.shops.file == str(path) and now - self.checked < CHECK_INTERVAL:
-                return self.shops
-            self.checked = now
+            known = self.files.get(spath)
+            if known is not None and now - known[2] < CHECK_INTERVAL:
+                return known[0]
             try:
                 st = path.stat()
-                key = (str(path), st.st_mtime_ns, st.st_size)
+                key = (st.st_mtime_ns, st.st_size)
             except OSError:
-                key = (str(path), None, None)
-            if self.shops is not None and key == self.key:
-                return self.shops
+                key = (None, None)
+            if known is not None and key == known[1]:
+                self.files[spath] = (known[0], key, now)
+                return known[0]
             loaded, problems = parse(path)
             if loaded is None:
-                if self.shops is None or self.shops.file != str(path):
+                if known is None:
                     raise ShopsError(problems)
                 log.error("shops file %s is broken, keeping the previous version: %d problem(s), first: %s",
                           path, len(problems), problems[0])
-                self.key = key
-                return self.shops
-            self.shops, self.key = loaded, key
+                self.files[spath] = (known[0], key, now)
+                return known[0]
+            self.files[spath] = (loaded, key, now)
             return loaded
 
 
 _cache = _Cache()
 
 
-def load() -> Shops:
-    """The configured shops (cached; follows edits of the file)."""
-    return _cache.get()
+def load(path: str | Path | None = None) -> Shops:
+    """The shops of `path` (default: the SHOPS_FILE setting); cached, follows edits of the file."""
+    return _cache.get(Path(path).expanduser().resolve() if path else shops_file())
 
 
 def get(shop_id: str | None) -> Shop | None:

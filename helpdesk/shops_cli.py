@@ -39,4 +39,5 @@ def list_() -> None:
     for shop in loaded.shops.values():
         mark = "*" if shop.id == loaded.default_shop else " "
         click.echo(f"{mark} {shop.id:<18} {shop.name:<24} {','.join(shop.languages):<6} "
-                   f"faq={','.join(shop.faq)}  {shop.business_hours} ({shop.timezone})")
+                   f"faq={','.join(shop.faq)}  {shop.business_hours or '(BUSINESS_HOURS)'} "
+                   f"({shop.timezone or 'BUSINESS_TZ'})")

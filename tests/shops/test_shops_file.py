@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from connectors import hours
 from helpdesk import shops
 from helpdesk.paths import ROOT
 
@@ -56,9 +57,11 @@ def test_good_file_lookups_and_defaults(monkeypatch):
     alpha, beta = loaded.get("alpha"), loaded.get("beta")
     assert alpha.faq == ("alpha",) and beta.faq == ("beta", "alpha")  # faq defaults to [id]
     assert beta.languages == ("fr",) and beta.default_language == "fr"
-    # hours/timezone fall back to BUSINESS_HOURS / BUSINESS_TZ
-    assert (beta.business_hours, beta.timezone) == ("mon-sat 08:00-18:00", "Europe/Paris")
-    assert beta.schedule().days[5]  # Saturday open
+    # hours/timezone fall back to BUSINESS_HOURS / BUSINESS_TZ (or the gateway's own schedule)
+    assert (beta.business_hours, beta.timezone) == (None, None) and not beta.has_own_hours
+    assert beta.schedule().days[5] and str(beta.schedule().tz) == "Europe/Paris"  # Saturday open
+    fallback = hours.parse("always")
+    assert beta.schedule(fallback) is fallback and alpha.schedule(fallback) is not fallback
     assert (alpha.business_hours, alpha.timezone) == ("mon-fri 09:00-17:00", "Europe/Brussels")
     # WhatsApp `To` arrives as whatsapp:+E164; the file may write spaces
     assert loaded.by_whatsapp_number("whatsapp:+3225550100") is alpha
