@@ -85,7 +85,24 @@ CREATE TABLE IF NOT EXISTS agent_sessions (
 )
 """
 
+# Issue 10: every conversation belongs to a shop (shops.yml), fixed when it starts; NULL = made
+# before shops existed (treated as the default shop). Agents may be limited to some shops.
+CONVERSATION_SHOP = """
+ALTER TABLE conversations ADD COLUMN shop TEXT;
+CREATE INDEX IF NOT EXISTS conversations_shop ON conversations(shop, state, updated_at)
+"""
+
+AGENT_SHOPS = """
+CREATE TABLE IF NOT EXISTS agent_shops (
+    agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    shop TEXT NOT NULL,
+    PRIMARY KEY (agent_id, shop)
+)
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_core", CORE),
     ("0002_agent_sessions", AGENT_SESSIONS),
+    ("1001_conversation_shop", CONVERSATION_SHOP),
+    ("1002_agent_shops", AGENT_SHOPS),
 ]
