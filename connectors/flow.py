@@ -58,13 +58,14 @@ def detect_language(text: str | None, prior: str | None) -> str:
 def conversation_for(app: web.Application, channel: str, identity: str, *,
                      thread_key: str | None = None, name: str | None = None,
                      language: str | None = None, token_hash: str | None = None,
-                     shop: str | None = None) -> dict:
+                     shop: str | None = None, shop_address: str | None = None) -> dict:
     """The conversation a message from `identity` belongs to, created when there is none open.
 
     Email picks by thread (the root Message-ID); WhatsApp and web reuse the identity's open
     conversation with the same shop. A closed conversation is never reopened: the customer gets a
     new one. `shop` (a shops.yml id, the adapter's choice; default: the default shop) is fixed for
-    a new conversation; an existing conversation keeps the shop it started with.
+    a new conversation; an existing conversation keeps the shop it started with. `shop_address`:
+    the shop's number/address the customer wrote to (replies go out from it).
     """
     db = app["db"]
     shop = shop or shops.default(app).id
@@ -82,6 +83,7 @@ def conversation_for(app: web.Application, channel: str, identity: str, *,
         thread_key=thread_key,
         token_hash=token_hash or (previous or {}).get("token_hash"),
         shop=shop,
+        shop_address=shop_address,
     )
     bus.publish(app, "conversation", conv)
     return conv
@@ -99,7 +101,8 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
     Returns `{"conversation_id", "message_id", "duplicate"}`; when it returns the message is
     committed. A redelivered `channel_message_id` returns the first copy with `duplicate=True`
     and routes nothing. `meta["language"]` seeds a new conversation's language (widget config);
-    `meta["shop"]` is the shop a new conversation belongs to (default: the default shop).
+    `meta["shop"]` is the shop a new conversation belongs to (default: the default shop),
+    `meta["shop_address"]` the shop's number or inbox the customer wrote to.
     """
     db = app["db"]
     meta = meta or {}
@@ -114,7 +117,7 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
                     "duplicate": True}
     conv = conversation_for(app, channel, identity, thread_key=thread_key, name=name,
                             language=meta.get("language"), token_hash=meta.get("token_hash"),
-                            shop=meta.get("shop"))
+                            shop=meta.get("shop"), shop_address=meta.get("shop_address"))
     msg = store.add_message(db, conv["id"], direction="in", author="customer", text=text,
                             status="received", media=media, channel_message_id=channel_message_id)
     conv = store.update_conversation(db, conv["id"], last_customer_message_at=msg["created_at"])

@@ -100,9 +100,16 @@ CREATE TABLE IF NOT EXISTS agent_shops (
 )
 """
 
+# The shop's own address the customer wrote to (WhatsApp `To` number, inbox address): replies go
+# out from it, so a customer who wrote to shop B's number hears back from that number.
+CONVERSATION_SHOP_ADDRESS = """
+ALTER TABLE conversations ADD COLUMN shop_address TEXT
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_core", CORE),
     ("0002_agent_sessions", AGENT_SESSIONS),
     ("1001_conversation_shop", CONVERSATION_SHOP),
     ("1002_agent_shops", AGENT_SHOPS),
+    ("1003_conversation_shop_address", CONVERSATION_SHOP_ADDRESS),
 ]

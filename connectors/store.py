@@ -119,7 +119,8 @@ def new_conversation_id() -> str:
 
 def create_conversation(db: sqlite_utils.Database, contact_id: int, channel: str, *,
                         language: str | None = None, thread_key: str | None = None,
-                        token_hash: str | None = None, shop: str | None = None) -> dict:
+                        token_hash: str | None = None, shop: str | None = None,
+                        shop_address: str | None = None) -> dict:
     """A fresh conversation in state `bot`, belonging to `shop` for good (shops.yml id)."""
     if language is not None and language not in ("nl", "fr"):
         raise StoreError(f"language must be 'nl' or 'fr', got {language!r}")
@@ -127,8 +128,8 @@ def create_conversation(db: sqlite_utils.Database, contact_id: int, channel: str
     conv_id = new_conversation_id()
     db.execute(
         "INSERT INTO conversations (id, contact_id, channel, language, state, created_at, updated_at,"
-        " thread_key, token_hash, shop) VALUES (?,?,?,?,'bot',?,?,?,?,?)",
-        (conv_id, contact_id, channel, language, ts, ts, thread_key, token_hash, shop),
+        " thread_key, token_hash, shop, shop_address) VALUES (?,?,?,?,'bot',?,?,?,?,?,?)",
+        (conv_id, contact_id, channel, language, ts, ts, thread_key, token_hash, shop, shop_address),
     )
     add_event(db, conv_id, "created", "system", {"channel": channel, "shop": shop})
     return get_conversation(db, conv_id)
