@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors import flow, outbox, store
+from connectors import flow, outbox, shops, store
 from connectors.channel import Channel
 from connectors.channels.email.imap import ImapSettings, fetch_unseen, mark_seen
 from connectors.channels.email.parse import ParsedMail, parse_mail
@@ -110,10 +110,14 @@ async def _poll_forever(app: web.Application) -> None:
         await asyncio.sleep(wait)
 
 
-def _own_address(app: web.Application) -> str:
+def _own_addresses(app: web.Application) -> set[str]:
+    """SMTP_FROM and every shop inbox: mail from them is ours (a loop), never a customer's."""
     from email.utils import parseaddr
 
-    return parseaddr(app["email"]["smtp"].from_addr)[1].lower()
+    own = {parseaddr(app["email"]["smtp"].from_addr)[1].lower()}
+    for shop in shops.all_shops(app).shops.values():
+        own.update(shop.email)
+    return own
 
 
 def thread_key_for(app: web.Application, mail: ParsedMail) -> str:
@@ -139,7 +143,7 @@ def thread_key_for(app: web.Application, mail: ParsedMail) -> str:
 
 async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
     """Store one parsed mail through the flow. True when it is safe to mark it seen."""
-    if conversation_of(mail.message_id) or (mail.from_addr and mail.from_addr == _own_address(app)):
+    if conversation_of(mail.message_id) or (mail.from_addr and mail.from_addr in _own_addresses(app)):
         log.info("email %s is our own mail; skipped", mail.message_id)
         return True
     identity = mail.from_addr if "@" in mail.from_addr else f"unknown:{mail.message_id}"
@@ -148,10 +152,13 @@ async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
         # Some customers write the whole question in the subject line.
         text = mail.subject or "(empty email)"
     media = [dict(a, kind="attachment") for a in mail.attachments] or None
+    # The inbox address the customer wrote to picks the shop (shops.yml `email`), else the default.
+    shop = shops.for_email(app, *mail.recipients)
+    shop_address = next((r for r in mail.recipients if r in shop.email), None)
+    meta = {"subject": mail.subject, "shop": shop.id, "shop_address": shop_address}
     result = await flow.receive(
         app, channel=NAME, identity=identity, text=text, channel_message_id=mail.message_id,
-        media=media, thread_key=thread_key_for(app, mail), name=mail.from_name,
-        meta={"subject": mail.subject},
+        media=media, thread_key=thread_key_for(app, mail), name=mail.from_name, meta=meta,
     )
     if result["duplicate"]:
         return True
@@ -204,7 +211,7 @@ def _last_inbound(app: web.Application, conversation_id: str) -> dict | None:
     return events[-1]["data"] if events else None
 
 
-def _body(app: web.Application, language: str | None, message: dict) -> str:
+def _body(app: web.Application, language: str | None, message: dict, shop_name: str) -> str:
     text = (message.get("text") or "").strip()
     buttons = message.get("buttons") or []
     if buttons:
@@ -215,8 +222,16 @@ def _body(app: web.Application, language: str | None, message: dict) -> str:
             text += f"\n{url}"
     closing = CLOSING.get(language or "")
     if closing:
-        text += "\n\n" + closing.format(shop=app["settings"].SHOP_NAME)
+        text += "\n\n" + closing.format(shop=shop_name)
     return text.strip() + "\n"
+
+
+def _from_for(smtp_from: str, shop_name: str, shop_address: str | None) -> str:
+    """Answer from the shop inbox the customer wrote to, under the shop's name; SMTP_FROM when the
+    mail reached no shop inbox (a catch-all mailbox)."""
+    from email.utils import formataddr
+
+    return formataddr((shop_name, shop_address)) if shop_address else smtp_from
 
 
 async def send(app: web.Application, conversation: dict, message: dict) -> str | None:
@@ -233,11 +248,12 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
     if conversation.get("thread_key") and conversation["thread_key"] not in refs:
         refs.insert(0, conversation["thread_key"])
     message_id = new_message_id(conversation["id"], state["smtp"].from_addr, message.get("id"))
+    shop = shops.of(app, conversation)
     msg = build_reply(
-        from_addr=state["smtp"].from_addr,
+        from_addr=_from_for(state["smtp"].from_addr, shop.name, conversation.get("shop_address")),
         to_addr=contact["identity"],
         subject=last.get("subject") or "",
-        text=_body(app, conversation.get("language"), message),
+        text=_body(app, conversation.get("language"), message, shop.name),
         message_id=message_id,
         in_reply_to=last.get("message_id") or conversation.get("thread_key"),
         references=refs,
