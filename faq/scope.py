@@ -45,11 +45,11 @@ def shop_of(collection: str) -> str:
     shops = _shops()
     if shops is not None:
         try:
-            owner = shops.shop_for_collection(collection)
-        except Exception:  # noqa: BLE001
-            owner = None
-        if owner:
-            return str(owner)
+            for shop in shops.load().shops.values():
+                if collection in shop.faq:
+                    return shop.id
+        except Exception:  # noqa: BLE001 - no or broken shops file
+            pass
     return collection
 
 
