@@ -4,6 +4,12 @@ Every question-like turn lands here: `ask_faq`, but also `out_of_scope` and low-
 `nlu_fallback`, so a real question is never lost to "I don't understand". The FAQ search decides:
 answer, clarify with buttons (a button's payload answers that entry), or "I don't know". Two
 misses in a row hand the conversation to a person.
+
+Only the conversation's shop's collections are searched (slot `shop`, issue 10). How a clarify
+reaches the customer depends on the channel (metadata `channel`), because not every customer can
+click: web gets buttons; WhatsApp gets the same choices as numbered lines (the gateway renders
+them and maps a reply "2" / "de tweede" back to the payload); email never asks back: one message
+(one email) with the best answer in full, then "other answers that may help" with the next ones.
 """
 from __future__ import annotations
 
@@ -21,6 +27,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import texts
 from actions.common import as_int, language, latest_intent, latest_text
 from actions.handoff import hand_off
+from actions.shop import channel, conversation_shop
 from helpdesk.paths import FAQ_DIR
 
 logger = logging.getLogger(__name__)
@@ -57,10 +64,23 @@ def selected_faq_id(tracker: Tracker) -> str | None:
     return None
 
 
-def search(query: str, lang: str) -> dict:
+def search(query: str, lang: str, shop: str | None = None) -> dict:
+    """The shop's FAQ only (None: the whole base)."""
     from faq.service import search as faq_search
 
-    return faq_search(query, k=3, lang=lang, prior=lang)
+    return faq_search(query, k=3, lang=lang, prior=lang, shop=shop)
+
+
+def in_shop(faq_id: str, shop: str | None) -> bool:
+    """Is this entry one of the shop's collections? (a button payload is typed by the customer)."""
+    if shop is None:
+        return True
+    from faq.scope import collections_for
+
+    try:
+        return faq_id.split(".", 1)[0] in collections_for(shop)
+    except ValueError:
+        return False
 
 
 def sure_answer(result: dict) -> str | None:
@@ -71,12 +91,12 @@ def sure_answer(result: dict) -> str | None:
     return None
 
 
-def confident_answer(query: str, lang: str) -> str | None:
+def confident_answer(query: str, lang: str, shop: str | None = None) -> str | None:
     """The FAQ's answer when the search is sure (decision "answer"), else None; never raises."""
     try:
-        return sure_answer(search(query.strip(), lang))
+        return sure_answer(search(query.strip(), lang, shop))
     except Exception:  # noqa: BLE001 - no answer is the safe outcome
-        logger.exception("FAQ search failed for %r", query)
+        logger.exception("FAQ search failed (shop %s)", shop)
         return None
 
 
@@ -86,9 +106,10 @@ class ActionAnswerFaq(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         lang = language(tracker)
+        shop = conversation_shop(tracker)
         if latest_intent(tracker) == "faq_select":
             faq_id = selected_faq_id(tracker)
-            entry = faq_entry(faq_id, lang) if faq_id else None
+            entry = faq_entry(faq_id, lang) if faq_id and in_shop(faq_id, shop) else None
             if entry:
                 dispatcher.utter_message(text=str(entry["answer"]).strip())
                 return [SlotSet("faq_misses", 0.0)]
@@ -96,21 +117,12 @@ class ActionAnswerFaq(Action):
 
         query = latest_text(tracker).strip()
         try:
-            result = search(query, lang)
+            result = search(query, lang, shop)
         except Exception:  # the FAQ index must never crash the conversation
-            logger.exception("FAQ search failed for %r", query)
+            logger.exception("FAQ search failed (shop %s)", shop)
             dispatcher.utter_message(text=texts.text("faq_unavailable", lang))
             return []
-        answer = sure_answer(result)
-        if answer is not None:
-            dispatcher.utter_message(text=answer)
-            return [SlotSet("faq_misses", 0.0)]
-        results = result.get("results") or []
-        if result.get("decision") == "clarify" and results:
-            buttons = [
-                {"title": _short(r["question"]), "payload": button_payload(r["id"])} for r in results[:3]
-            ]
-            dispatcher.utter_message(text=texts.text("faq_clarify", lang), buttons=buttons)
+        if reply(dispatcher, result, lang, channel(tracker)):
             return [SlotSet("faq_misses", 0.0)]
         return self._miss(dispatcher, tracker, lang)
 
@@ -120,6 +132,35 @@ class ActionAnswerFaq(Action):
             return [SlotSet("faq_misses", float(misses))] + hand_off(dispatcher, lang, "misses")
         dispatcher.utter_message(text=texts.text("faq_none", lang))
         return [SlotSet("faq_misses", float(misses))]
+
+
+def reply(dispatcher: CollectingDispatcher, result: dict, lang: str, channel_name: str) -> bool:
+    """Send a search result the way this channel can show it; False when there is nothing to say."""
+    results = result.get("results") or []
+    answer = sure_answer(result)
+    if answer is not None:
+        dispatcher.utter_message(text=answer)
+        return True
+    if result.get("decision") != "clarify" or not results:
+        return False
+    if channel_name == "email":
+        dispatcher.utter_message(text=email_answer(results, lang))
+        return True
+    key = "faq_clarify_numbered" if channel_name == "whatsapp" else "faq_clarify"
+    buttons = [{"title": _short(r["question"]), "payload": button_payload(r["id"])} for r in results[:3]]
+    dispatcher.utter_message(text=texts.text(key, lang), buttons=buttons)
+    return True
+
+
+def email_answer(results: list[dict], lang: str) -> str:
+    """The best entry's answer in full, then the next entries (question + answer): an email
+    customer cannot click a button, and a "did you mean" costs them a round trip of hours."""
+    parts = [str(results[0]["answer"]).strip()]
+    if len(results) > 1:
+        parts.append(texts.text("faq_others", lang))
+        for r in results[1:3]:
+            parts.append(f"- {' '.join(str(r['question']).split())}\n{str(r['answer']).strip()}")
+    return "\n\n".join(parts)
 
 
 def _short(question: str) -> str:

@@ -62,11 +62,18 @@ class ActionHandoff(Action):
         lang = language(tracker)
         text = latest_text(tracker)
         if not asks_for_a_person(text):
-            from actions.faq_answer import confident_answer  # faq_answer imports this module
+            # "quels sont les horaires du service client ?": a question about customer service, not
+            # a request for a person: the shop's FAQ answers it (or offers its closest entries).
+            from actions.faq_answer import reply, search  # faq_answer imports this module
+            from actions.shop import channel, conversation_shop
 
-            answer = confident_answer(text, lang)
-            if answer:
-                logger.info("request_human without asking for a person; answered from the FAQ: %r", text)
-                dispatcher.utter_message(text=answer)
+            shop = conversation_shop(tracker)
+            try:
+                result = search(text.strip(), lang, shop)
+            except Exception:  # noqa: BLE001 - a person is the safe outcome
+                logger.exception("FAQ search failed (shop %s)", shop)
+                result = {}
+            if reply(dispatcher, result, lang, channel(tracker)):
+                logger.info("request_human without asking for a person: answered from the FAQ (shop %s)", shop)
                 return [SlotSet("faq_misses", 0.0)]
         return hand_off(dispatcher, lang, "asked")

@@ -58,6 +58,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Ik ben niet zeker wat je bedoelt. Gaat het over een van deze vragen?",
         "fr": "Je ne suis pas sûr de bien comprendre. S'agit-il d'une de ces questions ?",
     },
+    "faq_clarify_numbered": {
+        "nl": "Ik ben niet zeker wat je bedoelt. Gaat het over een van deze vragen? Antwoord met het nummer.",
+        "fr": "Je ne suis pas sûr de bien comprendre. S'agit-il d'une de ces questions ? Répondez par le numéro.",
+    },
+    "faq_others": {
+        "nl": "Andere antwoorden die je misschien helpen:",
+        "fr": "D'autres réponses qui peuvent vous aider :",
+    },
     "faq_none": {
         "nl": "Sorry, daar heb ik geen antwoord op. Kun je je vraag anders stellen? Typ 'medewerker' als je liever met iemand van ons team praat.",
         "fr": "Désolé, je n'ai pas de réponse à cela. Pouvez-vous reformuler votre question ? Tapez « conseiller » si vous préférez parler à quelqu'un de notre équipe.",

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import parsing
 from actions.common import form_active, latest_intent, latest_text, metadata
 from actions.language import conversation_language
+from actions.shop import conversation_shop
 
 LOOKUP_INTENTS = {"inform", "order_status"}
 
@@ -41,6 +42,12 @@ class ValidateSlotMappings(ValidationAction):
             latest_text(tracker), latest_intent(tracker), tracker.get_slot("language"), metadata(tracker).get("language")
         )
         return {"language": lang}
+
+    async def extract_shop(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
+        """The shop is fixed when the conversation starts: the gateway sends it with every turn."""
+        if tracker.get_slot("shop"):
+            return {}
+        return {"shop": conversation_shop(tracker)}
 
     async def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
         if not _lookup_context(tracker):
