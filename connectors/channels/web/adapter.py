@@ -68,7 +68,8 @@ async def demo_page(request: web.Request) -> web.Response:
     shop = shops.get(app, wanted) if wanted else shops.default(app)
     if shop is None:
         raise web.HTTPNotFound(text=f"unknown shop {wanted!r} (see shops.yml)")
-    lang = request.query.get("lang") or shop.default_language
+    # /?shop=ID speaks that shop's default language; the bare demo page keeps WEBCHAT_LANGUAGE
+    lang = request.query.get("lang") or (shop.default_language if wanted else app["settings"].WEBCHAT_LANGUAGE)
     lang = lang if lang in ("nl", "fr") else "nl"
     page = (STATIC / "demo.html").read_text(encoding="utf-8")
     nav = "".join(f'<a href="/?shop={html.escape(s.id)}" class="s-{html.escape(s.id)}">{html.escape(s.name)}</a>'
