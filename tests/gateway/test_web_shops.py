@@ -1,7 +1,6 @@
 """Web chat per shop (issue 10): `/ws/chat?shop=ID`, the demo page `/?shop=ID`, per-shop origins."""
 from __future__ import annotations
 
-import asyncio
 
 import aiohttp
 import pytest
