@@ -64,7 +64,9 @@ def conversation_for(app: web.Application, channel: str, identity: str, *,
     Email picks by thread (the root Message-ID); WhatsApp and web reuse the identity's open
     conversation with the same shop. A closed conversation is never reopened: the customer gets a
     new one. `shop` (a shops.yml id, the adapter's choice; default: the default shop) is fixed for
-    a new conversation; an existing conversation keeps the shop it started with. `shop_address`:
+    a new conversation; an existing conversation keeps the shop it started with. A new
+    conversation's language: `language`, else the customer's previous one, else the shop's
+    `default_language`. `shop_address`:
     the shop's number/address the customer wrote to (replies go out from it).
     """
     db = app["db"]
@@ -79,7 +81,8 @@ def conversation_for(app: web.Application, channel: str, identity: str, *,
     previous = conv or store.latest_conversation_for_contact(db, contact["id"])
     conv = store.create_conversation(
         db, contact["id"], channel,
-        language=language if language in ("nl", "fr") else (previous or {}).get("language"),
+        language=(language if language in ("nl", "fr") else (previous or {}).get("language")
+                  or getattr(shops.get(app, shop), "default_language", None)),
         thread_key=thread_key,
         token_hash=token_hash or (previous or {}).get("token_hash"),
         shop=shop,

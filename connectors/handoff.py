@@ -22,7 +22,7 @@ import logging
 
 from aiohttp import web
 
-from connectors import bus, hours, outbox, store
+from connectors import bus, hours, outbox, shops, store
 
 log = logging.getLogger(__name__)
 
@@ -45,21 +45,31 @@ _CHANNEL_FR = {"web": "ici dans ce chat", "whatsapp": "ici sur WhatsApp",
                "email": "dans cet échange d'e-mails"}
 
 
+def _de(shop_name: str) -> str:
+    """French 'de' before a shop name, elided before a vowel: "d'Oscaro", "de CATS"."""
+    return f"d'{shop_name}" if shop_name[:1].lower() in "aeiouyéèêh" else f"de {shop_name}"
+
+
 def queue_notice(lang: str, channel: str, position: int, opening: dt.datetime | None,
-                 now: dt.datetime, is_open: bool) -> str:
-    """What the customer reads when queued: their place, and when someone answers if closed now."""
+                 now: dt.datetime, is_open: bool, shop_name: str | None = None) -> str:
+    """What the customer reads when queued: their place (in their shop's queue), and when someone
+    answers if closed now (their shop's hours). Names the shop when given."""
     if lang == "fr":
         place = f"Vous êtes numéro {position} dans la file d'attente."
         if is_open:
-            return f"Un conseiller va reprendre la conversation dès que possible. {place}"
+            who = f"Un conseiller {_de(shop_name)}" if shop_name else "Un conseiller"
+            return f"{who} va reprendre la conversation dès que possible. {place}"
         when = hours.describe(opening, now, "fr") if opening else "dès que possible"
-        return (f"Nos conseillers ne sont pas disponibles pour le moment. Quelqu'un vous répondra {when}, "
+        who = f"Les conseillers {_de(shop_name)}" if shop_name else "Nos conseillers"
+        return (f"{who} ne sont pas disponibles pour le moment. Quelqu'un vous répondra {when}, "
                 f"{_CHANNEL_FR.get(channel, _CHANNEL_FR['web'])} : inutile de renvoyer votre message. {place}")
     place = f"Je bent nummer {position} in de wachtrij."
     if is_open:
-        return f"Een medewerker neemt het gesprek zo snel mogelijk over. {place}"
+        who = f"Een medewerker van {shop_name}" if shop_name else "Een medewerker"
+        return f"{who} neemt het gesprek zo snel mogelijk over. {place}"
     when = hours.describe(opening, now, "nl") if opening else "zo snel mogelijk"
-    return (f"Onze medewerkers zijn op dit moment niet beschikbaar. Iemand antwoordt je {when}, "
+    who = f"De medewerkers van {shop_name} zijn" if shop_name else "Onze medewerkers zijn"
+    return (f"{who} op dit moment niet beschikbaar. Iemand antwoordt je {when}, "
             f"{_CHANNEL_NL.get(channel, _CHANNEL_NL['web'])}; je hoeft niets opnieuw te sturen. {place}")
 
 
@@ -98,17 +108,25 @@ def _lang(conv: dict) -> str:
 # ---------------------------------------------------------------- queue
 
 
-def pending(db) -> list[dict]:
-    """The queue: pending conversations, longest waiting first."""
-    return store.pending_queue(db)
+def pending(db, shop_ids: list[str] | None = None, default_shop: str | None = None) -> list[dict]:
+    """The queue: pending conversations, longest waiting first (only `shop_ids`' when given; a
+    conversation without a shop counts as `default_shop`'s)."""
+    return store.pending_queue(db, shops=shop_ids, default_shop=default_shop)
 
 
-def position(db, conversation_id: str) -> int | None:
-    """1-based place in the queue, None when not pending."""
-    for i, conv in enumerate(pending(db), start=1):
+def position(db, conversation_id: str, shop_ids: list[str] | None = None,
+             default_shop: str | None = None) -> int | None:
+    """1-based place in the queue (of `shop_ids`, when given), None when not pending."""
+    for i, conv in enumerate(pending(db, shop_ids, default_shop), start=1):
         if conv["id"] == conversation_id:
             return i
     return None
+
+
+def shop_position(app: web.Application, conv: dict) -> int | None:
+    """Place in the queue of the conversation's own shop: that shop's agents answer it."""
+    shop = shops.of(app, conv)
+    return position(app["db"], conv["id"], [shop.id], shops.default(app).id)
 
 
 def _changed(app: web.Application, conv: dict) -> dict:
@@ -136,15 +154,16 @@ def escalate(app: web.Application, conversation_id: str, reason: str, actor: str
     if moved is None:  # someone else moved it meanwhile
         return store.require_conversation(db, conversation_id)
     now = now or dt.datetime.now(dt.timezone.utc)
-    schedule = app.get("business_hours") or hours.from_settings()
+    shop = shops.of(app, moved)
+    schedule = shops.schedule(app, moved)  # the shop's hours, else BUSINESS_HOURS
     is_open = hours.is_open(schedule, now)
     opening = hours.next_opening(schedule, now)
-    place = position(db, conversation_id) or 1
+    place = shop_position(app, moved) or 1
     store.add_event(db, conversation_id, "handoff", actor, {
-        "reason": reason, "position": place, "business_hours": is_open,
+        "reason": reason, "position": place, "business_hours": is_open, "shop": shop.id,
         "next_opening": opening.isoformat() if opening and not is_open else None,
     })
-    _notify(app, moved, queue_notice(_lang(moved), moved["channel"], place, opening, now, is_open),
+    _notify(app, moved, queue_notice(_lang(moved), moved["channel"], place, opening, now, is_open, shop.name),
             courtesy=False)
     return _changed(app, moved)
 
