@@ -220,8 +220,29 @@ async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) 
     return None
 
 
+def one_email_per_turn(replies: list[dict]) -> list[dict]:
+    """Join a turn's plain text replies into one: an email customer gets one email per bot turn.
+
+    Rasa cuts every bot text at blank lines into separate messages (its output channel splits on
+    "\n\n"), which on email would be one email per paragraph. Buttons, media and custom payloads
+    (handoff) stay messages of their own, in order."""
+    out: list[dict] = []
+    for reply in replies:
+        plain = set(reply) <= {"recipient_id", "text"} and reply.get("text")
+        if plain and out and out[-1].get("_joined"):
+            out[-1]["text"] += "\n\n" + reply["text"]
+            continue
+        out.append(dict(reply, _joined=True) if plain else reply)
+    for reply in out:
+        reply.pop("_joined", None)
+    return out
+
+
 def deliver_bot_replies(app: web.Application, conversation_id: str, replies: list[dict]) -> None:
     """Queue Rasa's messages in order; a handoff custom payload escalates the conversation."""
+    conv = store.get_conversation(app["db"], conversation_id) or {}
+    if conv.get("channel") == "email":
+        replies = one_email_per_turn(replies)
     for reply in replies:
         custom = reply.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):

@@ -24,14 +24,19 @@ def texts_of(replies):
     return [r["text"] for r in replies if r.get("text")]
 
 
+def joined(replies) -> str:
+    """Rasa's REST channel cuts a text at blank lines into several messages: glue them back."""
+    return "\n\n".join(texts_of(replies))
+
+
 def test_same_question_two_shops_each_their_own_answer(rasa_stack):
     answers = {}
     for shop, entry in (("oscaro", "oscaro.invoices"), ("cats", "cats.invoices")):
         s = sender()
         replies = rasa_stack.say(s, "waar vind ik mijn factuur?", meta(shop))
         assert rasa_stack.slots(s)["shop"] == shop
-        answers[shop] = texts_of(replies)
-        assert answers[shop] == [faq_entry(entry, "nl")["answer"].strip()], replies
+        answers[shop] = joined(replies)
+        assert answers[shop] == faq_entry(entry, "nl")["answer"].strip(), replies
     assert answers["oscaro"] != answers["cats"]
 
 
@@ -55,8 +60,8 @@ def test_email_turn_is_one_full_answer_with_other_answers(rasa_stack):
     buttons = [b for r in web for b in r.get("buttons") or []]
     assert buttons, web  # on the web this question is a "did you mean"
     mail = rasa_stack.say(s, "mijn account", meta("cats", "email"))
-    assert len(texts_of(mail)) == 1 and not any(r.get("buttons") for r in mail), mail
-    body = texts_of(mail)[0]
+    assert texts_of(mail) and not any(r.get("buttons") or r.get("custom") for r in mail), mail
+    body = joined(mail)  # the gateway sends these parts as one email (connectors.flow.one_email_per_turn)
     assert texts.text("faq_others", "nl") in body
     best = buttons[0]["payload"].split('"')[3]
     assert body.startswith(faq_entry(best, "nl")["answer"].strip())
