@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from actions import texts
+from helpdesk import wording
 from helpdesk.paths import FAQ_DIR
 
 from .conftest import frames_until, running_gateway
@@ -84,7 +84,7 @@ async def test_an_order_of_one_shop_is_not_found_from_another_shops_chat(stack_g
             results[where] = said
     assert any(number in t for t in results[shop]), results[shop]
     assert not any(number in t and "status" in t.lower() for t in results[other])
-    assert any(t.startswith(texts.text("not_found", "nl")) for t in results[other]), results[other]
+    assert any(t.startswith(wording.text("not_found", "nl")) for t in results[other]), results[other]
 
 
 @pytest.mark.browser
