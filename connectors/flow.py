@@ -47,11 +47,14 @@ def detect_language(text: str | None, prior: str | None) -> str:
 
 def conversation_for(app: web.Application, channel: str, identity: str, *,
                      thread_key: str | None = None, name: str | None = None,
-                     language: str | None = None, token_hash: str | None = None) -> dict:
+                     language: str | None = None, token_hash: str | None = None,
+                     conversation_id: str | None = None, client_hash: str | None = None) -> dict:
     """The conversation a message from `identity` belongs to, created when there is none open.
 
     Email picks by thread (the root Message-ID); WhatsApp and web reuse the identity's open
     conversation. A closed conversation is never reopened: the customer gets a new one.
+    `conversation_id` names a new conversation announced before it existed (the web chat's
+    session frame); `client_hash` is the web client's pseudonymous address (per-address limits).
     """
     db = app["db"]
     contact = store.get_or_create_contact(db, channel, identity, name)
@@ -67,6 +70,9 @@ def conversation_for(app: web.Application, channel: str, identity: str, *,
         language=language if language in ("nl", "fr") else (previous or {}).get("language"),
         thread_key=thread_key,
         token_hash=token_hash or (previous or {}).get("token_hash"),
+        conversation_id=conversation_id if conversation_id and store.get_conversation(db, conversation_id) is None
+        else None,
+        client_hash=client_hash,
     )
     bus.publish(app, "conversation", conv)
     return conv
@@ -78,13 +84,14 @@ def conversation_for(app: web.Application, channel: str, identity: str, *,
 async def receive(app: web.Application, *, channel: str, identity: str, text: str | None,
                   channel_message_id: str | None = None, media: list | None = None,
                   thread_key: str | None = None, name: str | None = None,
-                  meta: dict[str, Any] | None = None, conversation_id: str | None = None) -> dict:
+                  meta: dict[str, Any] | None = None, into_conversation: str | None = None) -> dict:
     """Store one inbound message, then route it in the background.
 
     Returns `{"conversation_id", "message_id", "duplicate"}`; when it returns the message is
     committed. A redelivered `channel_message_id` returns the first copy with `duplicate=True`
-    and routes nothing. `meta["language"]` seeds a new conversation's language (widget config).
-    `conversation_id` puts the message into that open conversation even if it began on another
+    and routes nothing. `meta["language"]` seeds a new conversation's language (widget config);
+    `meta["no_reply"]` stores the message without routing it (automatic mail).
+    `into_conversation` puts the message into that open conversation even if it began on another
     channel (an email reply to a web chat that continued by email); a closed one is not reopened.
     """
     db = app["db"]
@@ -92,7 +99,7 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
     text = text.strip() if isinstance(text, str) else None
     if not text and not media:
         raise store.StoreError("an inbound message needs text or media")
-    target = store.get_conversation(db, conversation_id) if conversation_id else None
+    target = store.get_conversation(db, into_conversation) if into_conversation else None
     if target is not None and target["state"] == "closed":
         target = None
     if channel_message_id:
@@ -104,13 +111,21 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
             return {"conversation_id": existing["conversation_id"], "message_id": existing["id"],
                     "duplicate": True}
     conv = target or conversation_for(app, channel, identity, thread_key=thread_key, name=name,
-                                      language=meta.get("language"), token_hash=meta.get("token_hash"))
+                                      language=meta.get("language"), token_hash=meta.get("token_hash"),
+                                      conversation_id=meta.get("conversation_id"),
+                                      client_hash=meta.get("client_hash"))
     msg = store.add_message(db, conv["id"], direction="in", author="customer", text=text,
                             status="received", media=media, channel_message_id=channel_message_id)
     conv = store.update_conversation(db, conv["id"], last_customer_message_at=msg["created_at"])
     bus.publish(app, "message", msg)
     stats.count(app, channel, "received")
-    _spawn(app, conv["id"], msg["id"])
+    if meta.get("no_reply"):
+        # Automatic mail (out-of-office, bounce, list): stored for the agents, never shown to the
+        # bot, so nothing of ours (reply, apology, queue notice) goes back to a robot.
+        store.mark_inbound_routed(db, msg["id"])
+        store.add_event(db, conv["id"], "not_answered", "system", {"why": "automatic message"})
+    else:
+        _spawn(app, conv["id"], msg["id"])
     return {"conversation_id": conv["id"], "message_id": msg["id"], "duplicate": False}
 
 
@@ -193,7 +208,8 @@ async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) 
             await asyncio.sleep(wait)
         try:
             return await rasa_client.turn(app["http"], rasa_url, conv["id"], text, language,
-                                          conv["channel"], f"contact:{conv['contact_id']}")
+                                          conv["channel"], f"contact:{conv['contact_id']}",
+                                          client=conv.get("client_hash"))
         except rasa_client.RasaError as exc:
             log.warning("Rasa turn for %s failed (attempt %d): %s", conv["id"], attempt + 1, exc)
             last_error = str(exc)

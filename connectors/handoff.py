@@ -51,6 +51,15 @@ def queue_notice(lang: str, channel: str, position: int, opening: dt.datetime | 
     return wording.text("queue_closed", lang, when=when, where=where, place=place)
 
 
+def _client_queue_full(app: web.Application, conv: dict) -> bool:
+    """Has this conversation's client address (web chat) as many queued chats as allowed?"""
+    client = conv.get("client_hash")
+    if not client:
+        return False
+    cap = app["settings"].WEBCHAT_MAX_QUEUED_PER_CLIENT
+    return store.queued_for_client(app["db"], client) >= cap
+
+
 def whatsapp_window_open(conv: dict, now: dt.datetime | None = None) -> bool:
     """WhatsApp allows free text only within 24 h of the customer's last message."""
     last = conv.get("last_customer_message_at")
@@ -117,6 +126,11 @@ def escalate(app: web.Application, conversation_id: str, reason: str, actor: str
         return conv
     if conv["state"] == "closed":
         raise HandoffError("conversation is closed")
+    if _client_queue_full(app, conv):
+        # Many fresh chats from one address asking for a person must not fill the agents' queue.
+        store.add_event(db, conversation_id, "handoff_refused", actor, {"reason": reason, "why": "client_queue_full"})
+        _notify(app, conv, wording.text("queue_full_for_client", _lang(conv)), courtesy=False)
+        return conv
     moved = store.transition(db, conversation_id, ("bot",), state="pending", handoff_reason=reason,
                              pending_since=store.now(), assigned_agent_id=None)
     if moved is None:  # someone else moved it meanwhile

@@ -85,6 +85,16 @@ CREATE TABLE IF NOT EXISTS agent_sessions (
 )
 """
 
+# A disabled agent keeps their name on past messages but can't log in (helpdesk agents disable).
+AGENTS_DISABLED = "ALTER TABLE agents ADD COLUMN disabled_at TEXT"
+
+# Keyed hash of the web client's address (connectors.client_address): per-address limits on
+# queued conversations and failed order lookups. Never the address itself.
+CONVERSATION_CLIENT = """
+ALTER TABLE conversations ADD COLUMN client_hash TEXT;
+CREATE INDEX IF NOT EXISTS conversations_client ON conversations(client_hash, state)
+"""
+
 # A WhatsApp message template an agent sent (outside the 24-hour window): {name, language,
 # content_sid, variables}; the WhatsApp sender passes ContentSid + ContentVariables to Twilio.
 MESSAGE_TEMPLATE = "ALTER TABLE messages ADD COLUMN template TEXT"
@@ -113,6 +123,8 @@ REPLY_EMAIL = "ALTER TABLE conversations ADD COLUMN reply_email TEXT"
 MIGRATIONS: list[Migration] = [
     ("0001_core", CORE),
     ("0002_agent_sessions", AGENT_SESSIONS),
+    ("1250_agents_disabled", AGENTS_DISABLED),
+    ("1251_conversation_client", CONVERSATION_CLIENT),
     ("1401_message_template", MESSAGE_TEMPLATE),
     ("1402_canned_responses", CANNED_RESPONSES),
     ("1403_conversation_reply_email", REPLY_EMAIL),

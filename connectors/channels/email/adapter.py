@@ -179,7 +179,8 @@ async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
     result = await flow.receive(
         app, channel=NAME, identity=identity, text=text, channel_message_id=mail.message_id,
         media=media, thread_key=None if chat else thread_key_for(app, mail), name=mail.from_name,
-        meta={"subject": mail.subject}, conversation_id=chat["id"] if chat else None,
+        meta={"subject": mail.subject, "no_reply": mail.auto_generated},
+        into_conversation=chat["id"] if chat else None,
     )
     if result["duplicate"]:
         return True
@@ -191,6 +192,7 @@ async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
         "from": mail.from_addr,
         "auto_generated": mail.auto_generated,
         "problems": mail.problems or None,
+        "sender_auth": mail.sender_auth or None,
         "stored_message_id": result["message_id"],
     })
     if mail.problems:
@@ -209,7 +211,8 @@ async def poll_once(app: web.Application) -> int:
             if not raw.raw:
                 log.warning("IMAP returned no content for UID %s; left unseen", raw.uid)
                 continue
-            mail = await asyncio.to_thread(parse_mail, raw.raw, raw.truncated)
+            mail = await asyncio.to_thread(parse_mail, raw.raw, raw.truncated,
+                                           app["settings"].EMAIL_AUTHSERV_ID)
             try:
                 if await _receive_one(app, mail):
                     done.append(raw.uid)
@@ -284,9 +287,9 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
     if contact is None or "@" not in contact["identity"]:
         raise outbox.SendError("conversation has no email address to answer", retryable=False)
     last = _last_inbound(app, conversation["id"]) or {}
-    if last.get("auto_generated") and message.get("author") == "bot":
-        # Answering an out-of-office or a bounce with a robot makes a mail loop.
-        raise outbox.SendError("last mail was auto-generated: the bot does not answer it", retryable=False)
+    if last.get("auto_generated") and message.get("author") in ("bot", "system"):
+        # Answering an out-of-office, a bounce or a list with a robot (or a notice) makes a mail loop.
+        raise outbox.SendError("last mail was auto-generated: no automatic answer", retryable=False)
     refs = list(last.get("references") or [])
     if conversation.get("thread_key") and conversation["thread_key"] not in refs:
         refs.insert(0, conversation["thread_key"])
