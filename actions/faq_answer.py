@@ -13,48 +13,29 @@ them and maps a reply "2" / "de tweede" back to the payload); email never asks b
 """
 from __future__ import annotations
 
-import json
 import logging
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import texts
+from actions import faq_search
 from actions.common import as_int, language, latest_intent, latest_text
+from actions.faq_reply import button_payload, reply  # noqa: F401 - button_payload: tests and callers
 from actions.handoff import hand_off
 from actions.shop import channel, conversation_shop
-from helpdesk.paths import FAQ_DIR
+from helpdesk import wording
 
 logger = logging.getLogger(__name__)
 MAX_MISSES = 2
-BUTTON_TITLE_MAX = 80
-
-
-def button_payload(faq_id: str) -> str:
-    return "/faq_select" + json.dumps({"faq_id": faq_id})
-
-
-@lru_cache(maxsize=32)
-def _collection(path: str, mtime: float) -> dict[str, dict]:
-    with open(path, encoding="utf-8") as fh:
-        entries = yaml.safe_load(fh) or []
-    return {e["id"]: e for e in entries if isinstance(e, dict) and "id" in e}
 
 
 def faq_entry(faq_id: str, lang: str) -> dict | None:
-    """One entry by id from faq/<lang>/<collection>.yml (format in docs/CONTRACTS.md)."""
-    collection = faq_id.split(".", 1)[0]
-    if not collection or "/" in collection or collection.startswith("."):
-        return None
-    path = FAQ_DIR / lang / f"{collection}.yml"
-    if not path.is_file():
-        return None
-    return _collection(str(path), path.stat().st_mtime).get(faq_id)
+    """One entry by id, through the FAQ service (honours FAQ_DIR; format in docs/CONTRACTS.md)."""
+    from faq.service import entry
+
+    return entry(faq_id, lang)
 
 
 def selected_faq_id(tracker: Tracker) -> str | None:
@@ -63,41 +44,6 @@ def selected_faq_id(tracker: Tracker) -> str | None:
             return str(entity["value"])
     return None
 
-
-def search(query: str, lang: str, shop: str | None = None) -> dict:
-    """The shop's FAQ only (None: the whole base)."""
-    from faq.service import search as faq_search
-
-    return faq_search(query, k=3, lang=lang, prior=lang, shop=shop)
-
-
-def in_shop(faq_id: str, shop: str | None) -> bool:
-    """Is this entry one of the shop's collections? (a button payload is typed by the customer)."""
-    if shop is None:
-        return True
-    from faq.scope import collections_for
-
-    try:
-        return faq_id.split(".", 1)[0] in collections_for(shop)
-    except ValueError:
-        return False
-
-
-def sure_answer(result: dict) -> str | None:
-    """The top answer of a search result whose decision is "answer", else None."""
-    results = result.get("results") or []
-    if result.get("decision") == "answer" and results:
-        return str(results[0]["answer"]).strip()
-    return None
-
-
-def confident_answer(query: str, lang: str, shop: str | None = None) -> str | None:
-    """The FAQ's answer when the search is sure (decision "answer"), else None; never raises."""
-    try:
-        return sure_answer(search(query.strip(), lang, shop))
-    except Exception:  # noqa: BLE001 - no answer is the safe outcome
-        logger.exception("FAQ search failed (shop %s)", shop)
-        return None
 
 
 class ActionAnswerFaq(Action):
@@ -109,7 +55,12 @@ class ActionAnswerFaq(Action):
         shop = conversation_shop(tracker)
         if latest_intent(tracker) == "faq_select":
             faq_id = selected_faq_id(tracker)
-            entry = faq_entry(faq_id, lang) if faq_id and in_shop(faq_id, shop) else None
+            try:
+                entry = faq_entry(faq_id, lang) if faq_id and faq_search.in_shop(faq_id, shop) else None
+            except Exception:  # the FAQ base must never crash the conversation
+                logger.exception("FAQ entry lookup failed")
+                dispatcher.utter_message(text=wording.text("faq_unavailable", lang))
+                return []
             if entry:
                 dispatcher.utter_message(text=str(entry["answer"]).strip())
                 return [SlotSet("faq_misses", 0.0)]
@@ -117,10 +68,10 @@ class ActionAnswerFaq(Action):
 
         query = latest_text(tracker).strip()
         try:
-            result = search(query, lang, shop)
+            result = faq_search.search(query, lang, shop)
         except Exception:  # the FAQ index must never crash the conversation
             logger.exception("FAQ search failed (shop %s)", shop)
-            dispatcher.utter_message(text=texts.text("faq_unavailable", lang))
+            dispatcher.utter_message(text=wording.text("faq_unavailable", lang))
             return []
         if reply(dispatcher, result, lang, channel(tracker)):
             return [SlotSet("faq_misses", 0.0)]
@@ -130,42 +81,8 @@ class ActionAnswerFaq(Action):
         misses = as_int(tracker.get_slot("faq_misses")) + 1
         if misses >= MAX_MISSES:
             return [SlotSet("faq_misses", float(misses))] + hand_off(dispatcher, lang, "misses")
-        dispatcher.utter_message(text=texts.text("faq_none", lang))
+        dispatcher.utter_message(text=wording.text("faq_none", lang))
         return [SlotSet("faq_misses", float(misses))]
-
-
-def reply(dispatcher: CollectingDispatcher, result: dict, lang: str, channel_name: str) -> bool:
-    """Send a search result the way this channel can show it; False when there is nothing to say."""
-    results = result.get("results") or []
-    answer = sure_answer(result)
-    if answer is not None:
-        dispatcher.utter_message(text=answer)
-        return True
-    if result.get("decision") != "clarify" or not results:
-        return False
-    if channel_name == "email":
-        dispatcher.utter_message(text=email_answer(results, lang))
-        return True
-    key = "faq_clarify_numbered" if channel_name == "whatsapp" else "faq_clarify"
-    buttons = [{"title": _short(r["question"]), "payload": button_payload(r["id"])} for r in results[:3]]
-    dispatcher.utter_message(text=texts.text(key, lang), buttons=buttons)
-    return True
-
-
-def email_answer(results: list[dict], lang: str) -> str:
-    """The best entry's answer in full, then the next entries (question + answer): an email
-    customer cannot click a button, and a "did you mean" costs them a round trip of hours."""
-    parts = [str(results[0]["answer"]).strip()]
-    if len(results) > 1:
-        parts.append(texts.text("faq_others", lang))
-        for r in results[1:3]:
-            parts.append(f"- {' '.join(str(r['question']).split())}\n{str(r['answer']).strip()}")
-    return "\n\n".join(parts)
-
-
-def _short(question: str) -> str:
-    question = " ".join(str(question).split())
-    return question if len(question) <= BUTTON_TITLE_MAX else question[: BUTTON_TITLE_MAX - 1] + "…"
 
 
 def _warm_up() -> None:

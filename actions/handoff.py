@@ -13,8 +13,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import texts
 from actions.common import language, latest_text
+from actions import faq_search
+from actions.faq_reply import reply
+from actions.shop import channel, conversation_shop
+from helpdesk import wording
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ TEXT_KEYS = {"asked": "handoff_asked", "misses": "handoff_misses", "failed_looku
 def hand_off(dispatcher: CollectingDispatcher, lang: str, reason: str) -> list[dict[str, Any]]:
     if reason not in REASONS:
         raise ValueError(f"unknown handoff reason {reason!r}")
-    dispatcher.utter_message(text=texts.text(TEXT_KEYS[reason], lang))
+    dispatcher.utter_message(text=wording.text(TEXT_KEYS[reason], lang))
     dispatcher.utter_message(json_message={"handoff": {"reason": reason}})
     return [SlotSet("handoff", reason)]
 
@@ -64,12 +67,9 @@ class ActionHandoff(Action):
         if not asks_for_a_person(text):
             # "quels sont les horaires du service client ?": a question about customer service, not
             # a request for a person: the shop's FAQ answers it (or offers its closest entries).
-            from actions.faq_answer import reply, search  # faq_answer imports this module
-            from actions.shop import channel, conversation_shop
-
             shop = conversation_shop(tracker)
             try:
-                result = search(text.strip(), lang, shop)
+                result = faq_search.search(text.strip(), lang, shop)
             except Exception:  # noqa: BLE001 - a person is the safe outcome
                 logger.exception("FAQ search failed (shop %s)", shop)
                 result = {}

@@ -85,6 +85,16 @@ CREATE TABLE IF NOT EXISTS agent_sessions (
 )
 """
 
+# A disabled agent keeps their name on past messages but can't log in (helpdesk agents disable).
+AGENTS_DISABLED = "ALTER TABLE agents ADD COLUMN disabled_at TEXT"
+
+# Keyed hash of the web client's address (connectors.client_address): per-address limits on
+# queued conversations and failed order lookups. Never the address itself.
+CONVERSATION_CLIENT = """
+ALTER TABLE conversations ADD COLUMN client_hash TEXT;
+CREATE INDEX IF NOT EXISTS conversations_client ON conversations(client_hash, state)
+"""
+
 # Issue 10: every conversation belongs to a shop (shops.yml), fixed when it starts; NULL = made
 # before shops existed (treated as the default shop). Agents may be limited to some shops.
 CONVERSATION_SHOP = """
@@ -109,6 +119,8 @@ ALTER TABLE conversations ADD COLUMN shop_address TEXT
 MIGRATIONS: list[Migration] = [
     ("0001_core", CORE),
     ("0002_agent_sessions", AGENT_SESSIONS),
+    ("1250_agents_disabled", AGENTS_DISABLED),
+    ("1251_conversation_client", CONVERSATION_CLIENT),
     ("1001_conversation_shop", CONVERSATION_SHOP),
     ("1002_agent_shops", AGENT_SHOPS),
     ("1003_conversation_shop_address", CONVERSATION_SHOP_ADDRESS),

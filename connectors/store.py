@@ -119,17 +119,20 @@ def new_conversation_id() -> str:
 
 def create_conversation(db: sqlite_utils.Database, contact_id: int, channel: str, *,
                         language: str | None = None, thread_key: str | None = None,
-                        token_hash: str | None = None, shop: str | None = None,
+                        token_hash: str | None = None, conversation_id: str | None = None,
+                        client_hash: str | None = None, shop: str | None = None,
                         shop_address: str | None = None) -> dict:
-    """A fresh conversation in state `bot`, belonging to `shop` for good (shops.yml id)."""
+    """A fresh conversation in state `bot`. `conversation_id`: one announced before it existed
+    (the web chat's session frame); `client_hash`: the web client's pseudonymous address; `shop`:
+    the shops.yml id it belongs to for good; `shop_address`: the shop's number/inbox written to."""
     if language is not None and language not in ("nl", "fr"):
         raise StoreError(f"language must be 'nl' or 'fr', got {language!r}")
     ts = now()
-    conv_id = new_conversation_id()
+    conv_id = conversation_id or new_conversation_id()
     db.execute(
         "INSERT INTO conversations (id, contact_id, channel, language, state, created_at, updated_at,"
-        " thread_key, token_hash, shop, shop_address) VALUES (?,?,?,?,'bot',?,?,?,?,?,?)",
-        (conv_id, contact_id, channel, language, ts, ts, thread_key, token_hash, shop, shop_address),
+        " thread_key, token_hash, client_hash, shop, shop_address) VALUES (?,?,?,?,'bot',?,?,?,?,?,?,?)",
+        (conv_id, contact_id, channel, language, ts, ts, thread_key, token_hash, client_hash, shop, shop_address),
     )
     add_event(db, conv_id, "created", "system", {"channel": channel, "shop": shop})
     return get_conversation(db, conv_id)
@@ -263,6 +266,13 @@ def pending_queue(db: sqlite_utils.Database, limit: int = 1000, *, shops: list[s
     where, params = _shop_filter(shops, default_shop)
     return _rows(db, f"SELECT * FROM conversations WHERE state='pending'{where}"
                      " ORDER BY COALESCE(pending_since, updated_at), rowid LIMIT ?", (*params, limit))
+
+
+def queued_for_client(db: sqlite_utils.Database, client_hash: str) -> int:
+    """How many conversations of one client address wait in the agents' queue."""
+    row = _row(db, "SELECT COUNT(*) AS n FROM conversations WHERE client_hash=? AND state='pending'",
+               (client_hash,))
+    return row["n"] if row else 0
 
 
 # ---------------------------------------------------------------- messages

@@ -258,6 +258,10 @@ class Searcher:
             return "answer"
         return "clarify"
 
+    def entry(self, faq_id: str, lang: str) -> Entry | None:
+        """One entry by id in one language (None when this base has no such entry)."""
+        return self.by_key.get((faq_id, lang))
+
     def search(self, query: str, k: int = 3, lang: str | None = None, prior: str | None = None,
                shop: str | None = None, collections: Iterable[str] | None = None) -> dict:
         """The `helpdesk faq search --json` object for one question.

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     HELPDESK_LOG_DIR: str = str(VAR_DIR / "log")
     PUBLIC_URL: str | None = None  # default: http://127.0.0.1:<HELPDESK_PORT>
     TRUST_PROXY_HEADERS: bool = False
+    TRUSTED_PROXIES: str | None = None  # besides loopback; comma-separated addresses or CIDRs
 
     # Rasa and the action server
     RASA_PORT: int = 5005
@@ -76,12 +77,15 @@ class Settings(BaseSettings):
     SMTP_STARTTLS: bool = True
     SMTP_SSL: bool = False
     SMTP_FROM: str | None = None
+    EMAIL_AUTHSERV_ID: str | None = None  # trust only Authentication-Results from this server
 
     # shops (shops.yml) and the web chat
     SHOPS_FILE: str = str(SHOPS_FILE)
     SHOP_NAME: str = "AutoParts Shop"
     WEBCHAT_LANGUAGE: str = "nl"
     WEBCHAT_ALLOWED_ORIGINS: str = "*"
+    WEBCHAT_MAX_SOCKETS_PER_CLIENT: int = 60
+    WEBCHAT_MAX_QUEUED_PER_CLIENT: int = 5
     BUSINESS_HOURS: str = "mon-fri 09:00-17:00"
     BUSINESS_TZ: str = "Europe/Brussels"
 
@@ -90,6 +94,8 @@ class Settings(BaseSettings):
     ORDERS_STORE: str | None = None
     LOOKUP_MAX_FAILURES_PER_SENDER: int = 10
     LOOKUP_FAILURE_WINDOW_HOURS: int = 24
+    LOOKUP_MAX_FAILURES_PER_CLIENT: int = 20
+    LOOKUP_MAX_FAILURES_PER_TARGET: int = 5
 
     # FAQ
     FAQ_DIR: str = str(FAQ_DIR)

@@ -23,7 +23,7 @@ from typing import Iterable
 
 import yaml
 
-from connectors import hours
+from helpdesk import hours
 from helpdesk import settings
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from actions import texts
+from helpdesk import wording
 from actions.faq_answer import faq_entry
 
 pytestmark = pytest.mark.slow
@@ -51,7 +51,7 @@ def test_order_of_shop_a_is_not_found_from_shop_b(rasa_stack):
     assert results["mister-auto"][1] == "10000001"
     refused, found = results["oscaro"]
     assert found is None
-    assert refused and refused[0].startswith(texts.text("not_found", "nl"))
+    assert refused and refused[0].startswith(wording.text("not_found", "nl"))
 
 
 def test_email_turn_is_one_full_answer_with_other_answers(rasa_stack):
@@ -62,7 +62,7 @@ def test_email_turn_is_one_full_answer_with_other_answers(rasa_stack):
     mail = rasa_stack.say(s, "mijn account", meta("cats", "email"))
     assert texts_of(mail) and not any(r.get("buttons") or r.get("custom") for r in mail), mail
     body = joined(mail)  # the gateway sends these parts as one email (connectors.flow.one_email_per_turn)
-    assert texts.text("faq_others", "nl") in body
+    assert wording.text("faq_others", "nl") in body
     best = buttons[0]["payload"].split('"')[3]
     assert body.startswith(faq_entry(best, "nl")["answer"].strip())
 

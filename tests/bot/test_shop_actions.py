@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from helpers import run, slot_events, tracker
 
-from actions import texts
+from helpdesk import wording
 from actions.faq_answer import ActionAnswerFaq, button_payload
 from actions.handoff import ActionHandoff
 from actions.lookup import ActionLookupOrder
@@ -63,7 +63,7 @@ def test_a_button_of_another_shop_is_not_answered():
     trk = tracker(button_payload(entry_id), "faq_select", {"language": "nl", "shop": "cats"},
                   entities=[{"entity": "faq_id", "value": entry_id}])
     events, messages = run(ActionAnswerFaq(), trk)
-    assert messages[0]["text"] == texts.text("faq_none", "nl") and slot_events(events)["faq_misses"] == 1.0
+    assert messages[0]["text"] == wording.text("faq_none", "nl") and slot_events(events)["faq_misses"] == 1.0
 
 
 # ---- answer policy per channel ----------------------------------------------------------------
@@ -80,7 +80,7 @@ def test_email_never_asks_back_full_answer_then_others():
     body = mail[0]["text"]
     best = faq_entry(ids[0], "nl")["answer"].strip()
     assert body.startswith(best)
-    assert texts.text("faq_others", "nl") in body
+    assert wording.text("faq_others", "nl") in body
     for other in ids[1:]:
         entry = faq_entry(other, "nl")
         assert " ".join(entry["question"].split()) in body and entry["answer"].strip() in body
@@ -88,7 +88,7 @@ def test_email_never_asks_back_full_answer_then_others():
 
 def test_whatsapp_gets_numbered_choices():
     _, messages = ask("mijn account", "cats", "whatsapp")
-    assert messages[0]["text"] == texts.text("faq_clarify_numbered", "nl")
+    assert messages[0]["text"] == wording.text("faq_clarify_numbered", "nl")
     assert len(messages[0]["buttons"]) >= 2  # rendered "1. ...", "2. ..." by the WhatsApp adapter
 
 
@@ -126,7 +126,7 @@ def test_order_of_shop_a_is_refused_from_shop_b_like_an_unknown_order(orders_db)
     assert slot_events(events)["found_order"] == "10000001"
     _, other_shop = lookup("oscaro", "jan.peeters@example.be", "10000001")
     _, unknown = lookup("oscaro", "jan.peeters@example.be", "10000099")
-    assert other_shop[0]["text"].split("\n")[0] == texts.text("not_found", "nl")
+    assert other_shop[0]["text"].split("\n")[0] == wording.text("not_found", "nl")
     assert other_shop[0]["text"].replace("10000001", "N") == unknown[0]["text"].replace("10000099", "N")
     events, _ = lookup("oscaro", "marie.dubois@example.be", "10000005")  # an oscaro demo order
     assert slot_events(events)["found_order"] == "10000005"

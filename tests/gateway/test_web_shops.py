@@ -1,7 +1,6 @@
 """Web chat per shop (issue 10): `/ws/chat?shop=ID`, the demo page `/?shop=ID`, per-shop origins."""
 from __future__ import annotations
 
-import asyncio
 
 import aiohttp
 import pytest
@@ -108,3 +107,13 @@ async def test_demo_page_shows_the_shop_and_embeds_its_widget(gw):
     assert "Alpha Parts" in page and 'shop: "alpha"' in page and 'lang="nl"' in page
     async with gw.http.get(f"{gw.url}/?shop=gamma") as r:
         assert r.status == 404 and "gamma" in await r.text()
+
+
+def test_gateway_refuses_to_start_on_a_broken_shops_file(tmp_path):
+    from connectors.app import ShopsFileError, create_app
+
+    broken = tmp_path / "shops.yml"
+    broken.write_text("default_shop: alpha\nshops:\n  - name: No id\n", encoding="utf-8")
+    with pytest.raises(ShopsFileError, match=r"shops.yml:3: shop without 'id'"):
+        create_app({"HELPDESK_DB": str(tmp_path / "h.db"), "SHOPS_FILE": str(broken)})
+    assert not (tmp_path / "h.db").exists()  # nothing opened, nothing half-started

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from connectors import hours
+from helpdesk import hours
 from helpdesk import shops
 from helpdesk.paths import ROOT
 
