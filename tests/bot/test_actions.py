@@ -283,8 +283,8 @@ def test_faq_button_reads_the_entry_from_faq_dir(tmp_path, monkeypatch):
     (base / "nl" / "shop.yml").write_text(yaml.safe_dump(nl, allow_unicode=True), encoding="utf-8")
 
     def press(faq_id):
-        trk = tracker(faq_answer.button_payload(faq_id), "faq_select", {"language": "fr"},
-                      entities=[{"entity": "faq_id", "value": faq_id}])
+        trk = tracker(faq_answer.button_payload(faq_id), "faq_select", {"language": "fr", "shop": "shop"},
+                      entities=[{"entity": "faq_id", "value": faq_id}])  # shop: the fixture's collection
         return run(ActionAnswerFaq(), trk)
 
     events, messages = press("shop.invoice")
