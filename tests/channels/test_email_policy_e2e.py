@@ -8,7 +8,7 @@ from email.message import EmailMessage
 
 import pytest
 
-from actions import texts
+from helpdesk import wording as texts
 from actions.faq_answer import faq_entry
 from channels_support import MAILBOX, email_settings, wait_until
 from faq.service import search
