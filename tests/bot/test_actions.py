@@ -283,8 +283,9 @@ def test_faq_button_reads_the_entry_from_faq_dir(tmp_path, monkeypatch):
     (base / "nl" / "shop.yml").write_text(yaml.safe_dump(nl, allow_unicode=True), encoding="utf-8")
 
     def press(faq_id):
+        # the conversation's shop is this base's one collection (issue 10: buttons stay in the shop)
         trk = tracker(faq_answer.button_payload(faq_id), "faq_select", {"language": "fr", "shop": "shop"},
-                      entities=[{"entity": "faq_id", "value": faq_id}])  # shop: the fixture's collection
+                      entities=[{"entity": "faq_id", "value": faq_id}])
         return run(ActionAnswerFaq(), trk)
 
     events, messages = press("shop.invoice")

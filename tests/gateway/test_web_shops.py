@@ -56,21 +56,32 @@ async def test_unknown_shop_gets_an_error_frame_and_nothing_is_stored(gw):
     assert counts(gw) == before == {"contacts": 0, "conversations": 0, "messages": 0, "events": 0}
 
 
+async def _say(gw, ws, session, text: str, frame_id: str) -> dict:
+    """Send one message; the conversation is stored with the first one. Returns its row."""
+    await ws.send_json({"type": "message", "text": text, "id": frame_id})
+    for _ in range(20):
+        frame = await ws.receive_json(timeout=10)
+        if frame == {"type": "ack", "id": frame_id}:
+            break
+    else:
+        raise AssertionError("no ack")
+    conv = store.get_conversation(gw.db, session["conversation_id"])
+    assert conv is not None
+    return conv
+
+
 async def test_each_conversation_keeps_the_shop_it_started_with(gw):
     ws_a, a = await _session(gw, "?shop=alpha")
     ws_b, b = await _session(gw, "?shop=beta")
     ws_d, d = await _session(gw, "")  # no shop: the default shop
-    conv = {s["conversation_id"]: store.get_conversation(gw.db, s["conversation_id"]) for s in (a, b, d)}
+    # a bare number says nothing about the language, so the shop's default_language stays
+    conv = {s["conversation_id"]: await _say(gw, ws, s, "4711", f"c-{i}")
+            for i, (ws, s) in enumerate(((ws_a, a), (ws_b, b), (ws_d, d)))}
     assert [conv[s["conversation_id"]]["shop"] for s in (a, b, d)] == ["alpha", "beta", "alpha"]
     # a new conversation starts in its shop's default language
     assert [conv[s["conversation_id"]]["language"] for s in (a, b, d)] == ["nl", "fr", "nl"]
-    # a message stored through the socket lands in that shop's conversation
-    store.update_conversation(gw.db, b["conversation_id"], state="pending")  # no bot here
-    await ws_b.send_json({"type": "message", "text": "Bonjour", "id": "c1"})
-    ack = await ws_b.receive_json(timeout=10)
-    assert ack == {"type": "ack", "id": "c1"}
     msgs = store.list_messages(gw.db, b["conversation_id"])
-    assert [m["text"] for m in msgs] == ["Bonjour"]
+    assert [m["text"] for m in msgs if m["direction"] == "in"] == ["4711"]
     for ws in (ws_a, ws_b, ws_d):
         await ws.close()
     # beta's token resumes beta's conversation; it is no key to alpha's chat
@@ -85,13 +96,15 @@ async def test_each_conversation_keeps_the_shop_it_started_with(gw):
 
 
 async def test_widget_origins_are_per_shop(gw):
-    ws, _ = await _session(gw, "?shop=beta", Origin="https://beta.example")
+    ws, s = await _session(gw, "?shop=beta", Origin="https://beta.example")
+    await _say(gw, ws, s, "Bonjour", "o1")
     await ws.close()
     with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
         await gw.http.ws_connect(f"{gw.url}/ws/chat?shop=beta", headers={"Origin": "https://alpha.example"})
     assert refused.value.status == 403
     # the gateway's own pages (the demo page) may open any shop's chat
-    ws, _ = await _session(gw, "?shop=beta", Origin=gw.url)
+    ws, s = await _session(gw, "?shop=beta", Origin=gw.url)
+    await _say(gw, ws, s, "Bonjour", "o2")
     await ws.close()
     assert [c["shop"] for c in store.list_conversations(gw.db)] == ["beta", "beta"]
 
