@@ -76,7 +76,7 @@ def confident_answer(query: str, lang: str) -> str | None:
     try:
         return sure_answer(search(query.strip(), lang))
     except Exception:  # noqa: BLE001 - no answer is the safe outcome
-        logger.exception("FAQ search failed for %r", query)
+        logger.exception("FAQ search failed")
         return None
 
 
@@ -98,12 +98,13 @@ class ActionAnswerFaq(Action):
         try:
             result = search(query, lang)
         except Exception:  # the FAQ index must never crash the conversation
-            logger.exception("FAQ search failed for %r", query)
+            logger.exception("FAQ search failed")
             dispatcher.utter_message(text=texts.text("faq_unavailable", lang))
             return []
         answer = sure_answer(result)
         if answer is not None:
             dispatcher.utter_message(text=answer)
+            decision_marker(dispatcher, "answer", lang, result)
             return [SlotSet("faq_misses", 0.0)]
         results = result.get("results") or []
         if result.get("decision") == "clarify" and results:
@@ -111,15 +112,29 @@ class ActionAnswerFaq(Action):
                 {"title": _short(r["question"]), "payload": button_payload(r["id"])} for r in results[:3]
             ]
             dispatcher.utter_message(text=texts.text("faq_clarify", lang), buttons=buttons)
+            decision_marker(dispatcher, "clarify", lang, result)
             return [SlotSet("faq_misses", 0.0)]
-        return self._miss(dispatcher, tracker, lang)
+        return self._miss(dispatcher, tracker, lang, result)
 
-    def _miss(self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> list[dict[str, Any]]:
+    def _miss(self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str,
+              result: dict | None = None) -> list[dict[str, Any]]:
         misses = as_int(tracker.get_slot("faq_misses")) + 1
+        if result is not None:
+            decision_marker(dispatcher, "none", lang, result)
         if misses >= MAX_MISSES:
             return [SlotSet("faq_misses", float(misses))] + hand_off(dispatcher, lang, "misses")
         dispatcher.utter_message(text=texts.text("faq_none", lang))
         return [SlotSet("faq_misses", float(misses))]
+
+
+def decision_marker(dispatcher: CollectingDispatcher, decision: str, lang: str, result: dict) -> None:
+    """Tell the gateway what the FAQ decided (`custom.faq`: metrics, reports, the gap report).
+
+    A message of its own with no text, so channels show nothing; the gateway reads and drops it."""
+    top = (result.get("results") or [{}])[0]
+    dispatcher.utter_message(json_message={"faq": {
+        "decision": decision, "lang": lang, "id": top.get("id"),
+        "score": round(float(top["score"]), 4) if top.get("score") is not None else None}})
 
 
 def _short(question: str) -> str:

@@ -66,7 +66,7 @@ class ActionHandoff(Action):
 
             answer = confident_answer(text, lang)
             if answer:
-                logger.info("request_human without asking for a person; answered from the FAQ: %r", text)
+                logger.info("request_human without asking for a person; answered from the FAQ")
                 dispatcher.utter_message(text=answer)
                 return [SlotSet("faq_misses", 0.0)]
         return hand_off(dispatcher, lang, "asked")

@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from connectors import bus, channel, channels, console, flow, outbox, rasa_client, store
+from connectors import bus, channel, channels, console, flow, metrics, outbox, rasa_client, store
 from helpdesk.settings import Settings
 from helpdesk.settings import load as load_settings
 
@@ -37,6 +37,7 @@ def create_app(settings: dict[str, Any] | None = None) -> web.Application:
     outbox.setup(app)
     flow.setup(app)
     channel.setup(app)
+    metrics.setup(app)
     app.router.add_get("/healthz", healthz)
     for adapter in channels.ALL:
         channel.install(app, adapter)

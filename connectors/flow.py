@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from aiohttp import web
 
-from connectors import bus, handoff, outbox, rasa_client, stats, store
+from connectors import bus, handoff, metrics, outbox, rasa_client, stats, store
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
     conv = store.update_conversation(db, conv["id"], last_customer_message_at=msg["created_at"])
     bus.publish(app, "message", msg)
     stats.count(app, channel, "received")
+    metrics.message(app, channel, "in")
     _spawn(app, conv["id"], msg["id"])
     return {"conversation_id": conv["id"], "message_id": msg["id"], "duplicate": False}
 
@@ -171,8 +173,11 @@ async def _route_locked(app: web.Application, conversation_id: str, message_id: 
         store.mark_inbound_routed(db, message_id)
         return
     bus.publish(app, "typing", {"conversation_id": conversation_id, "on": True})
+    started = time.monotonic()
     try:
         replies = await _ask_rasa(app, conv, msg["text"][:MAX_RASA_TEXT], language)
+        if replies is not None:
+            metrics.turn(app, conv["channel"], time.monotonic() - started)
     finally:
         bus.publish(app, "typing", {"conversation_id": conversation_id, "on": False})
     # An agent may have taken over while Rasa thought: then the bot's answer is dropped.
@@ -184,7 +189,7 @@ async def _route_locked(app: web.Application, conversation_id: str, message_id: 
         if replies is None:
             outbox.enqueue(app, conversation_id, BOT_DOWN[language], author="bot")
         else:
-            deliver_bot_replies(app, conversation_id, replies)
+            deliver_bot_replies(app, conversation_id, replies, message_id=message_id)
         store.mark_inbound_routed(db, message_id)
 
 
@@ -206,10 +211,17 @@ async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) 
     return None
 
 
-def deliver_bot_replies(app: web.Application, conversation_id: str, replies: list[dict]) -> None:
-    """Queue Rasa's messages in order; a handoff custom payload escalates the conversation."""
+def deliver_bot_replies(app: web.Application, conversation_id: str, replies: list[dict],
+                        message_id: int | None = None) -> None:
+    """Queue Rasa's messages in order; a handoff custom payload escalates the conversation.
+
+    A `custom.faq` marker (the FAQ action's decision) is recorded as a `faq` event, tied to the
+    customer message `message_id` it answered, and counted; it is never sent."""
     for reply in replies:
         custom = reply.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("faq"), dict):
+            metrics.faq_marker(app, conversation_id, custom["faq"], message_id)
+            continue
         if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
             reason = str(custom["handoff"].get("reason") or "asked")
             handoff.escalate(app, conversation_id, reason, actor="bot")

@@ -22,7 +22,7 @@ import logging
 
 from aiohttp import web
 
-from connectors import bus, hours, outbox, store
+from connectors import bus, hours, metrics, outbox, store
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,7 @@ def escalate(app: web.Application, conversation_id: str, reason: str, actor: str
         "reason": reason, "position": place, "business_hours": is_open,
         "next_opening": opening.isoformat() if opening and not is_open else None,
     })
+    metrics.handoff(app, reason)
     _notify(app, moved, queue_notice(_lang(moved), moved["channel"], place, opening, now, is_open),
             courtesy=False)
     return _changed(app, moved)
@@ -176,6 +177,8 @@ def take(app: web.Application, conversation_id: str, agent: dict | int) -> dict:
     if moved is None:
         raise HandoffError("another agent already took this conversation")
     store.add_event(db, conversation_id, "taken", f"agent:{agent['id']}", {"from": conv["state"]})
+    if conv["state"] == "bot":
+        metrics.handoff(app, "agent")
     if agent.get("name"):
         _notify(app, moved, _TAKEN[_lang(moved)].format(name=agent["name"]))
     return _changed(app, moved)

@@ -85,7 +85,16 @@ CREATE TABLE IF NOT EXISTS agent_sessions (
 )
 """
 
+# Customer satisfaction, stored with the conversation (issue 13): asked once after it closed.
+CSAT = """
+ALTER TABLE conversations ADD COLUMN csat_asked_at TEXT;
+ALTER TABLE conversations ADD COLUMN csat_score INTEGER CHECK (csat_score BETWEEN 1 AND 5);
+ALTER TABLE conversations ADD COLUMN csat_answered_at TEXT;
+CREATE INDEX IF NOT EXISTS events_type ON events(type, created_at)
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_core", CORE),
     ("0002_agent_sessions", AGENT_SESSIONS),
+    ("1301_csat", CSAT),
 ]

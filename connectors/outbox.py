@@ -18,7 +18,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from connectors import bus, stats, store
+from connectors import bus, metrics, stats, store
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = 1.0  # seconds; attempt n waits BACKOFF_BASE * 2**(n-1), capped
 BACKOFF_CAP = 300.0
 IDLE_POLL = 5.0  # the worker also wakes on enqueue; this only bounds a missed wake-up
+MIN_WAIT = 0.05  # a due message still in flight must not make the worker spin without yielding
 
 
 class SendError(Exception):
@@ -122,6 +123,7 @@ async def _deliver(app: web.Application, msg: dict) -> None:
         channel_id = await send(app, conv, msg)
     except SendError as exc:
         stats.count(app, conv["channel"], "send_errors", str(exc))
+        metrics.send_failure(app, conv["channel"])
         retry = exc.retryable and attempts < MAX_ATTEMPTS
         log.warning("send %s via %s failed (attempt %d, %s): %s", msg["id"], conv["channel"],
                     attempts, "will retry" if retry else "giving up", exc)
@@ -132,6 +134,7 @@ async def _deliver(app: web.Application, msg: dict) -> None:
     except Exception as exc:  # an adapter bug: treat as retryable, keep the message
         log.exception("send %s via %s crashed", msg["id"], conv["channel"])
         stats.count(app, conv["channel"], "send_errors", type(exc).__name__)
+        metrics.send_failure(app, conv["channel"])
         if attempts < MAX_ATTEMPTS:
             store.mark_retry(db, msg["id"], f"{type(exc).__name__}: {exc}", store.later(backoff(attempts)))
         else:
@@ -139,6 +142,7 @@ async def _deliver(app: web.Application, msg: dict) -> None:
     else:
         store.mark_sent(db, msg["id"], channel_id)
         stats.count(app, conv["channel"], "sent")
+        metrics.message(app, conv["channel"], "out")
         return
     failed = store.get_message(db, msg["id"])
     bus.publish(app, "message", failed)
@@ -192,7 +196,7 @@ def _seconds_until(ts: str | None) -> float:
     if ts is None:
         return IDLE_POLL
     delta = (datetime.fromisoformat(ts) - datetime.fromisoformat(store.now())).total_seconds()
-    return max(0.0, min(IDLE_POLL, delta))
+    return max(MIN_WAIT, min(IDLE_POLL, delta))
 
 
 async def worker(app: web.Application) -> None:
@@ -221,7 +225,16 @@ async def start(app: web.Application) -> None:
 
 
 async def stop(app: web.Application) -> None:
-    tasks = list(app["outbox_inflight"].values()) + app["outbox_worker"]
+    """Stop the worker first, then deliveries in flight.
+
+    A cancelled delivery wakes the worker (its done callback), and `asyncio.wait_for` on Python
+    3.11 swallows a cancellation that arrives together with the wake-up: so the worker is
+    cancelled until it really ended, before anything else can wake it."""
+    for task in app["outbox_worker"]:
+        while not task.done():
+            task.cancel()
+            await asyncio.wait([task], timeout=0.5)
+    tasks = list(app["outbox_inflight"].values())
     for task in tasks:
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)

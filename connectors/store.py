@@ -331,8 +331,12 @@ def due_outbound(db: sqlite_utils.Database, limit: int = 200) -> list[dict]:
 
 
 def next_outbound_due_at(db: sqlite_utils.Database) -> str | None:
-    row = _row(db, "SELECT MIN(next_attempt_at) AS t FROM messages"
-                   " WHERE direction='out' AND status='queued' AND internal=0")
+    """When the next send is due: the earliest retry time among each conversation's FIRST queued
+    message (later ones wait behind it, so their own, past, times must not wake the worker)."""
+    row = _row(db, "SELECT MIN(m.next_attempt_at) AS t FROM messages m"
+                   " WHERE m.direction='out' AND m.status='queued' AND m.internal=0"
+                   " AND m.id = (SELECT MIN(x.id) FROM messages x WHERE x.conversation_id = m.conversation_id"
+                   " AND x.direction='out' AND x.status='queued' AND x.internal=0)")
     return row["t"] if row else None
 
 
@@ -394,6 +398,26 @@ def list_events(db: sqlite_utils.Database, conversation_id: str) -> list[dict]:
     for r in rows:
         r["data"] = json.loads(r["data"]) if r["data"] else None
     return rows
+
+
+# ---------------------------------------------------------------- customer satisfaction
+
+
+def csat_asked(db: sqlite_utils.Database, conversation_id: str) -> bool:
+    """Mark that the customer was asked to rate; False if they already were (asked once only)."""
+    cursor = db.execute("UPDATE conversations SET csat_asked_at=? WHERE id=? AND csat_asked_at IS NULL",
+                        (now(), conversation_id))
+    return cursor.rowcount == 1
+
+
+def csat_answered(db: sqlite_utils.Database, conversation_id: str, score: int) -> bool:
+    """Store the customer's 1-5 rating; only the first answer to a question asked counts."""
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise StoreError(f"a rating is 1..5, got {score!r}")
+    cursor = db.execute(
+        "UPDATE conversations SET csat_score=?, csat_answered_at=? WHERE id=? AND csat_asked_at IS NOT NULL"
+        " AND csat_score IS NULL", (score, now(), conversation_id))
+    return cursor.rowcount == 1
 
 
 # ---------------------------------------------------------------- web-chat tokens

@@ -6,6 +6,7 @@ import click
 from actions.cli import orders
 from connectors.console.cli import agents
 from connectors.cli import gateway
+from connectors.report_cli import report
 from helpdesk.up.command import up
 from faq.cli import faq
 from helpdesk.train import train
@@ -23,6 +24,7 @@ cli.add_command(train)
 cli.add_command(up)
 cli.add_command(gateway)
 cli.add_command(agents)
+cli.add_command(report)
 
 
 def main() -> None:
