@@ -179,6 +179,21 @@ async def queue(request: web.Request) -> web.Response:
     return web.json_response({"pending": waiting, "mine": [_summary(db, c, names) for c in taken]})
 
 
+async def reports(request: web.Request) -> web.Response:
+    """The report (connectors/report.py) for the console's Reports view: admins only."""
+    from connectors import report
+
+    _session, agent = auth.current(request)
+    if agent["role"] != "admin":
+        raise auth.json_error(403, "forbidden", "Reports are for admins.")
+    q = request.query
+    try:
+        data = report.build(request.app["db"], q.get("since"), q.get("until"), q.get("shop"))
+    except report.ReportError as exc:
+        raise auth.json_error(400, "bad_request", str(exc)) from None
+    return web.json_response(data)
+
+
 async def _collected(app: web.Application, conversation_id: str) -> tuple[dict, str | None]:
     """Slots the bot filled (from Rasa's tracker); an unreachable Rasa is reported, not fatal."""
     from connectors import rasa_client
@@ -380,6 +395,7 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/agent/api/logout", logout)
     r.add_get("/agent/api/me", me)
     r.add_get("/agent/api/queue", queue)
+    r.add_get("/agent/api/reports", reports)
     r.add_get("/agent/api/conversations/{conversation_id}", conversation)
     r.add_get("/agent/api/conversations/{conversation_id}/suggestions", suggestions)
     r.add_post("/agent/api/conversations/{conversation_id}/take", take)

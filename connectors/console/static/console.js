@@ -67,6 +67,7 @@ function enterConsole(data) {
   $("agent-name").textContent = data.agent.name;
   $("agent-role").textContent = data.agent.role;
   $("mine-title").firstChild.textContent = data.agent.role === "admin" ? "With agents " : "My conversations ";
+  $("btn-reports").hidden = data.agent.role !== "admin";
   connectLive();
   loadQueue();
 }
@@ -165,6 +166,7 @@ setInterval(() => {
 
 // ---------- Conversation ----------
 async function select(id) {
+  closeReports();
   state.selected = id;
   document.querySelectorAll(".conv-item").forEach((li) => li.classList.toggle("selected", li.dataset.id === id));
   $("suggestions").replaceChildren();
@@ -353,6 +355,126 @@ async function onSend(ev) {
   if (ok) $("reply-text").value = "";
 }
 
+// ---------- Reports (admins) ----------
+const SVGNS = "http://www.w3.org/2000/svg";
+const COLORS = { web: "#2456d3", whatsapp: "#1f9d55", email: "#d08a00", answer: "#1f9d55", clarify: "#d08a00",
+                 none: "#c4322b", other: "#8a94a6" };
+
+function svg(tag, attrs, text) {
+  const e = document.createElementNS(SVGNS, tag);
+  Object.entries(attrs || {}).forEach(([k, v]) => e.setAttribute(k, String(v)));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function pct(x) { return x === null || x === undefined ? "–" : `${Math.round(x * 100)}%`; }
+function dur(s) {
+  if (s === null || s === undefined) return "–";
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${(s / 60).toFixed(1)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+// Horizontal bars: one row per [label, value, color].
+function hbars(rows, total) {
+  const rowH = 24, width = 360, labelW = 110, max = Math.max(1, ...rows.map((r) => r[1]));
+  const s = svg("svg", { viewBox: `0 0 ${width} ${Math.max(1, rows.length) * rowH + 4}`, role: "img" });
+  if (!rows.length) { s.append(svg("text", { x: 0, y: 16 }, "No data in this period.")); return s; }
+  rows.forEach(([label, value, color], i) => {
+    const y = i * rowH + 4, w = (width - labelW - 60) * value / max;
+    s.append(svg("text", { x: 0, y: y + 14 }, label));
+    const bar = svg("rect", { x: labelW, y, width: Math.max(1, w), height: rowH - 8, rx: 3, fill: color || COLORS.other });
+    bar.append(svg("title", {}, `${label}: ${value}`));
+    s.append(bar);
+    const share = total ? ` (${Math.round(100 * value / total)}%)` : "";
+    s.append(svg("text", { x: labelW + w + 6, y: y + 14, class: "val" }, `${value}${share}`));
+  });
+  return s;
+}
+
+// Stacked columns per day, one color per channel.
+function dayColumns(days) {
+  const width = 720, height = 190, left = 28, bottom = 22, top = 18;
+  const s = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" });
+  if (!days.length) { s.append(svg("text", { x: 0, y: 16 }, "No conversations in this period.")); return s; }
+  const max = Math.max(1, ...days.map((d) => d.conversations));
+  const slot = (width - left) / days.length, barW = Math.max(4, Math.min(40, slot * 0.7));
+  const scale = (height - bottom - top) / max;
+  [0, max].forEach((v) => s.append(svg("text", { x: 0, y: height - bottom - v * scale + 4 }, String(v))));
+  s.append(svg("line", { x1: left, x2: width, y1: height - bottom, y2: height - bottom, stroke: "#e2e6ec" }));
+  const every = Math.ceil(days.length / 12);
+  days.forEach((d, i) => {
+    const x = left + i * slot + (slot - barW) / 2;
+    let y = height - bottom;
+    ["web", "whatsapp", "email"].concat(Object.keys(d.by_channel).filter((c) => !COLORS[c])).forEach((ch) => {
+      const n = d.by_channel[ch] || 0;
+      if (!n) return;
+      const h = n * scale; y -= h;
+      const r = svg("rect", { x, y, width: barW, height: h, fill: COLORS[ch] || COLORS.other, "data-channel": ch });
+      r.append(svg("title", {}, `${d.date} · ${LABELS.channel[ch] || ch}: ${n}`));
+      s.append(r);
+    });
+    s.append(svg("text", { x: x + barW / 2, y: y - 3, "text-anchor": "middle", class: "val" }, String(d.conversations)));
+    if (i % every === 0) s.append(svg("text", { x: x + barW / 2, y: height - 6, "text-anchor": "middle" }, d.date.slice(5)));
+  });
+  return s;
+}
+
+function legend() {
+  const l = el("div", "legend");
+  ["web", "whatsapp", "email"].forEach((c) => { const i = el("span"); i.append(el("i", c), LABELS.channel[c]); l.append(i); });
+  return l;
+}
+
+function tile(key, value, testid) {
+  const t = el("div", "tile"); t.dataset.testid = testid;
+  t.append(el("div", "v", value), el("div", "k", key)); return t;
+}
+
+function renderReport(r) {
+  const c = r.conversations, f = r.faq, s = r.csat;
+  $("report-tiles").replaceChildren(
+    tile("Conversations", c.total, "tile-conversations"),
+    tile("Finished by the bot alone", `${pct(r.deflection.rate)} (${r.deflection.deflected})`, "tile-deflection"),
+    tile("Handoffs", r.handoffs.total, "tile-handoffs"),
+    tile("First response: median / p90", `${dur(r.first_response_seconds.median)} / ${dur(r.first_response_seconds.p90)}`, "tile-first-response"),
+    tile("Resolution: median / p90", `${dur(r.resolution_seconds.median)} / ${dur(r.resolution_seconds.p90)}`, "tile-resolution"),
+    tile(`CSAT (answered ${s.answered} of ${s.asked}, ${pct(s.response_rate)})`, s.average === null ? "–" : `${s.average} / 5`, "tile-csat"),
+    tile("FAQ answered / clarified / no answer", `${pct(f.rates.answer)} / ${pct(f.rates.clarify)} / ${pct(f.rates.none)}`, "tile-faq"),
+  );
+  $("chart-days").replaceChildren(dayColumns(r.per_day), legend());
+  $("chart-channels").replaceChildren(hbars(Object.entries(c.by_channel).map(([k, v]) => [LABELS.channel[k] || k, v, COLORS[k]]), c.total));
+  $("chart-handoffs").replaceChildren(hbars(Object.entries(r.handoffs.by_reason).map(([k, v]) => [LABELS.reason[k] || k, v, COLORS.other]), r.handoffs.total));
+  $("chart-faq").replaceChildren(hbars([["answered", f.answer, COLORS.answer], ["clarified", f.clarify, COLORS.clarify],
+                                        ["no answer", f.none, COLORS.none]].filter((x) => f.total), f.total));
+  $("chart-csat").replaceChildren(hbars(s.answered ? ["5", "4", "3", "2", "1"].map((k) => [`${k} ★`, s.scores[k], COLORS.other]) : [], s.answered));
+}
+
+async function loadReport() {
+  const q = new URLSearchParams();
+  if ($("reports-since").value) q.set("since", $("reports-since").value);
+  if ($("reports-until").value) q.set("until", $("reports-until").value);
+  try { renderReport(await api("GET", "/reports?" + q.toString())); } catch (e) { toast(e.message, true); }
+}
+
+function openReports() {
+  if (!$("reports-since").value) {
+    const d = new Date(Date.now() - 29 * 86400000);
+    $("reports-since").value = d.toISOString().slice(0, 10);
+  }
+  state.selected = null;
+  document.querySelectorAll(".conv-item").forEach((li) => li.classList.remove("selected"));
+  $("no-selection").hidden = true; $("conversation").hidden = true; $("details").hidden = true;
+  $("reports").hidden = false;
+  loadReport();
+}
+
+function closeReports() {
+  if ($("reports").hidden) return;
+  $("reports").hidden = true;
+  if (!state.selected) $("no-selection").hidden = false;
+}
+
 // ---------- Boot ----------
 document.addEventListener("DOMContentLoaded", async () => {
   $("login-form").addEventListener("submit", onLogin);
@@ -366,5 +488,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("btn-take").addEventListener("click", () => act("take"));
   $("btn-handback").addEventListener("click", () => act("handback"));
   $("btn-close").addEventListener("click", () => { if (confirm("Close this conversation?")) act("close"); });
+  $("btn-reports").addEventListener("click", openReports);
+  $("reports-close").addEventListener("click", closeReports);
+  $("reports-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadReport(); });
   try { enterConsole(await api("GET", "/me")); } catch (_) { showLogin(); }
 });
