@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors import bus, handoff, metrics, outbox, rasa_client, stats, store
+from connectors import bus, csat, handoff, metrics, outbox, rasa_client, stats, store
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,12 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
             stats.count(app, channel, "duplicates")
             return {"conversation_id": existing["conversation_id"], "message_id": existing["id"],
                     "duplicate": True}
+    if not media:  # a bare 1-5 right after we asked for a rating answers that question
+        rated = csat.take_answer(app, channel=channel, identity=identity, text=text, thread_key=thread_key,
+                                 channel_message_id=channel_message_id)
+        if rated is not None:
+            metrics.message(app, channel, "in")
+            return rated
     conv = conversation_for(app, channel, identity, thread_key=thread_key, name=name,
                             language=meta.get("language"), token_hash=meta.get("token_hash"))
     msg = store.add_message(db, conv["id"], direction="in", author="customer", text=text,
@@ -217,11 +223,17 @@ def deliver_bot_replies(app: web.Application, conversation_id: str, replies: lis
 
     A `custom.faq` marker (the FAQ action's decision) is recorded as a `faq` event, tied to the
     customer message `message_id` it answered, and counted; it is never sent."""
+    closing = False
     for reply in replies:
         custom = reply.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("faq"), dict):
             metrics.faq_marker(app, conversation_id, custom["faq"], message_id)
             continue
+        if isinstance(custom, dict) and custom.get("lookup") == "found":
+            store.add_event(app["db"], conversation_id, "lookup_found", "bot")
+            continue
+        if isinstance(custom, dict) and custom.get("closing"):
+            closing = True  # the text of this reply is still sent below
         if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
             reason = str(custom["handoff"].get("reason") or "asked")
             handoff.escalate(app, conversation_id, reason, actor="bot")
@@ -234,6 +246,9 @@ def deliver_bot_replies(app: web.Application, conversation_id: str, replies: lis
         media = [reply["image"]] if reply.get("image") else None
         if text or media:
             outbox.enqueue(app, conversation_id, text, author="bot", buttons=buttons, media=media)
+    # Thanks or goodbye after the bot resolved something: the conversation is done (rating asked).
+    if closing and csat.resolved_by_bot(app["db"], conversation_id):
+        handoff.close(app, conversation_id, "bot")
 
 
 # ---------------------------------------------------------------- restart

@@ -22,7 +22,7 @@ import logging
 
 from aiohttp import web
 
-from connectors import bus, hours, metrics, outbox, store
+from connectors import bus, csat, hours, metrics, outbox, store
 
 log = logging.getLogger(__name__)
 
@@ -227,5 +227,7 @@ def close(app: web.Application, conversation_id: str, actor: str, agent: dict | 
     store.add_event(db, conversation_id, "closed", actor)
     if conv["state"] != "bot":
         _notify(app, moved, _CLOSED[_lang(moved)])
+    if actor != "system":  # closed by an agent or the bot; not by the retention job
+        csat.ask(app, moved)
     return _changed(app, moved)
 

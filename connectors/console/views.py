@@ -102,6 +102,7 @@ def _summary(db, conv: dict, names: dict[int, str], position: int | None = None)
         "assigned_agent_name": names.get(conv["assigned_agent_id"]),
         "last_message": (last["text"] or "[media]")[:200] if last else None,
         "last_message_author": last["author"] if last else None,
+        "csat_asked": bool(conv.get("csat_asked_at")), "csat_score": conv.get("csat_score"),
     }
 
 

@@ -10,7 +10,8 @@ const LABELS = {
   channel: { web: "Web chat", whatsapp: "WhatsApp", email: "Email" },
   lang: { nl: "NL", fr: "FR" },
   event: { handoff: "Escalated", taken: "Taken", handed_back: "Handed back to bot", closed: "Closed",
-           created: "Started", rasa_reset_failed: "Bot memory reset failed", bot_error: "Bot unreachable" },
+           created: "Started", csat_asked: "Rating asked", csat: "Rated", lookup_found: "Order found",
+           faq: "FAQ search", rasa_reset_failed: "Bot memory reset failed", bot_error: "Bot unreachable" },
 };
 
 // ---------- HTTP ----------
@@ -207,6 +208,8 @@ function renderDetail(d) {
   const stateText = { bot: "with the bot", pending: `waiting (#${c.position || "?"} in queue)`,
                       agent: `with ${c.assigned_agent_name || "an agent"}`, closed: "closed" }[c.state] || c.state;
   meta.append(el("span", "", stateText));
+  if (c.csat_score) { const r = el("span", "badge csat", `rated ${c.csat_score}/5`); r.dataset.testid = "csat"; meta.append(r); }
+  else if (c.csat_asked) meta.append(el("span", "muted", "· rating asked"));
   if (c.contact_identity && c.contact_name) meta.append(el("span", "", "· " + c.contact_identity));
   meta.dataset.state = c.state;
 
