@@ -6,7 +6,7 @@ import click
 from actions.cli import orders
 from connectors.console.cli import agents
 from connectors.cli import gateway
-from connectors.report_cli import report
+from connectors.report_cli import gaps, report
 from helpdesk.up.command import up
 from faq.cli import faq
 from helpdesk.train import train
@@ -18,6 +18,7 @@ def cli() -> None:
     """NL/FR customer-support assistant."""
 
 
+faq.add_command(gaps)  # `helpdesk faq gaps` reads the gateway database: wired here, not in faq/
 cli.add_command(faq)
 cli.add_command(orders)
 cli.add_command(train)
