@@ -195,6 +195,28 @@ async def reports(request: web.Request) -> web.Response:
     return web.json_response(data)
 
 
+async def faq_gaps(request: web.Request) -> web.Response:
+    """Unanswered questions, clustered (connectors/faq_gaps.py): admins only; embeds in a thread."""
+    from connectors import faq_gaps as gaps, report
+
+    _session, agent = auth.current(request)
+    if agent["role"] != "admin":
+        raise auth.json_error(403, "forbidden", "The FAQ gap report is for admins.")
+    db, q = request.app["db"], request.query
+    try:
+        questions = gaps.collect(db, q.get("since"), q.get("shop"))
+    except report.ReportError as exc:
+        raise auth.json_error(400, "bad_request", str(exc)) from None
+
+    def cluster() -> dict:
+        from faq.gaps import find_gaps
+
+        return find_gaps(questions) if questions else {}
+
+    languages = await asyncio.get_running_loop().run_in_executor(None, cluster)
+    return web.json_response({"since": q.get("since"), "questions": len(questions), "languages": languages})
+
+
 async def _collected(app: web.Application, conversation_id: str) -> tuple[dict, str | None]:
     """Slots the bot filled (from Rasa's tracker); an unreachable Rasa is reported, not fatal."""
     from connectors import rasa_client
@@ -397,6 +419,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/agent/api/me", me)
     r.add_get("/agent/api/queue", queue)
     r.add_get("/agent/api/reports", reports)
+    r.add_get("/agent/api/faq-gaps", faq_gaps)
     r.add_get("/agent/api/conversations/{conversation_id}", conversation)
     r.add_get("/agent/api/conversations/{conversation_id}/suggestions", suggestions)
     r.add_post("/agent/api/conversations/{conversation_id}/take", take)

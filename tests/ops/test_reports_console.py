@@ -79,6 +79,9 @@ async def test_admin_sees_charts_drawn_without_other_sites(tmp_path):
                     "rs => rs.map(r => r.dataset.channel)")) == ["email", "web", "whatsapp"]
                 await expect(page.locator("#chart-handoffs svg rect")).to_have_count(2)
                 await expect(page.locator("#chart-faq svg rect")).to_have_count(3)
+                # FAQ gaps: the 'none' and 'clarify' questions of the history, drafts ready to paste
+                await expect(page.locator("[data-testid=gap]")).to_have_count(2, timeout=120_000)
+                await expect(page.locator("[data-testid=gap] pre").first).to_contain_text("alternatives:")
                 await page.screenshot(path=str(shots / "reports.png"), full_page=True)
                 assert foreign == [] and csp_errors == []
             finally:

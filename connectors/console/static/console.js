@@ -458,6 +458,31 @@ async function loadReport() {
   if ($("reports-since").value) q.set("since", $("reports-since").value);
   if ($("reports-until").value) q.set("until", $("reports-until").value);
   try { renderReport(await api("GET", "/reports?" + q.toString())); } catch (e) { toast(e.message, true); }
+  loadGaps();
+}
+
+const SOURCES = { none: "no answer", clarify: "unsure", escalation: "handed to a person", thumbs_down: "thumbs down" };
+
+async function loadGaps() {
+  const q = new URLSearchParams();
+  if ($("reports-since").value) q.set("since", $("reports-since").value);
+  $("gaps-empty").textContent = "Clustering questions…"; $("gaps-empty").hidden = false;
+  let data;
+  try { data = await api("GET", "/faq-gaps?" + q.toString()); }
+  catch (e) { $("gaps-empty").textContent = e.message; return; }
+  const items = [];
+  Object.entries(data.languages).forEach(([lang, clusters]) => clusters.forEach((c) => {
+    const li = el("li", "gap"); li.dataset.testid = "gap";
+    const why = Object.entries(c.sources).map(([k, v]) => `${v} ${k.split("+").map((x) => SOURCES[x] || x).join(" + ")}`).join(", ");
+    li.append(el("div", "head", `${LABELS.lang[lang] || lang} · ${c.count} question${c.count > 1 ? "s" : ""} (${why})`));
+    const ul = el("ul"); c.examples.forEach((x) => ul.append(el("li", "", x))); li.append(ul);
+    li.append(el("div", "muted", c.nearest ? `Nearest entry: ${c.nearest.id} — ${c.nearest.question} (${c.nearest.score})` : "No entry comes close."));
+    li.append(el("div", "muted", `Draft for ${c.file || `faq/${lang}/<collection>.yml`}:`), el("pre", "", c.draft_yaml));
+    items.push(li);
+  }));
+  $("gaps").replaceChildren(...items);
+  $("gaps-empty").textContent = "No unanswered questions in this period.";
+  $("gaps-empty").hidden = items.length > 0;
 }
 
 function openReports() {
