@@ -17,6 +17,8 @@ from typing import Any
 from aiohttp import web
 
 from connectors import bus, csat, handoff, metrics, outbox, rasa_client, stats, store
+from faq.language_policy import conversation_language
+from helpdesk import wording
 
 log = logging.getLogger(__name__)
 
@@ -24,33 +26,21 @@ MAX_RASA_TEXT = 4000  # longer texts (emails) are stored whole but only their st
 RASA_RETRIES = (0.5, 1.5, 4.0)  # waits between attempts while Rasa refuses connections
 RESUME_WINDOW = timedelta(hours=1)  # after a restart, route unrouted messages this recent
 
-TEXT_ONLY = {
-    "nl": "Sorry, ik kan alleen tekstberichten lezen. Kun je je vraag in een bericht typen?",
-    "fr": "Désolé, je ne peux lire que des messages texte. Pouvez-vous écrire votre question ?",
-}
-BOT_DOWN = {
-    "nl": "Sorry, er ging iets mis aan onze kant. Probeer het zo meteen opnieuw.",
-    "fr": "Désolé, un problème technique est survenu de notre côté. Réessayez dans un instant.",
-}
+# Kept as a name: tests compare with it. The sentences live in helpdesk.wording.
+BOT_DOWN = wording.TEXTS["bot_down"]
 
 
 # ---------------------------------------------------------------- language
 
 
 def detect_language(text: str | None, prior: str | None) -> str:
-    """The conversation's language after this message (faq.language, prior wins when unsure)."""
-    if not text or text.startswith("/"):  # button payloads say nothing about the language
-        return prior or "nl"
+    """The conversation's language after this message: the one policy the bot applies too
+    (faq.language_policy), so notices and bot replies are always in the same language."""
     try:
-        from faq.language import detect
-    except ImportError:  # faq engine missing: keep what we had
-        return prior or "nl"
-    try:
-        lang, _confidence = detect(text, prior=prior)
+        return conversation_language(text, prior)
     except Exception:
         log.exception("language detection failed")
-        return prior or "nl"
-    return lang if lang in ("nl", "fr") else (prior or "nl")
+        return prior if prior in ("nl", "fr") else "nl"
 
 
 # ---------------------------------------------------------------- conversations
@@ -175,7 +165,7 @@ async def _route_locked(app: web.Application, conversation_id: str, message_id: 
         store.mark_inbound_routed(db, message_id)  # the console already saw it on the bus
         return
     if not msg["text"]:
-        outbox.enqueue(app, conversation_id, TEXT_ONLY[language], author="bot")
+        outbox.enqueue(app, conversation_id, wording.text("text_only", language), author="bot")
         store.mark_inbound_routed(db, message_id)
         return
     bus.publish(app, "typing", {"conversation_id": conversation_id, "on": True})
@@ -193,7 +183,7 @@ async def _route_locked(app: web.Application, conversation_id: str, message_id: 
     # Replies and the "routed" mark commit together: a crash never answers one message twice.
     with store.transaction(db):
         if replies is None:
-            outbox.enqueue(app, conversation_id, BOT_DOWN[language], author="bot")
+            outbox.enqueue(app, conversation_id, wording.text("bot_down", language), author="bot")
         else:
             deliver_bot_replies(app, conversation_id, replies, message_id=message_id)
         store.mark_inbound_routed(db, message_id)

@@ -23,6 +23,7 @@ import logging
 from aiohttp import web
 
 from connectors import bus, csat, hours, metrics, outbox, store
+from helpdesk import wording
 
 log = logging.getLogger(__name__)
 
@@ -39,35 +40,15 @@ class NotAllowed(PermissionError):
 
 # ---------------------------------------------------------------- customer notices
 
-_CHANNEL_NL = {"web": "hier in deze chat", "whatsapp": "hier via WhatsApp",
-               "email": "in deze e-mailconversatie"}
-_CHANNEL_FR = {"web": "ici dans ce chat", "whatsapp": "ici sur WhatsApp",
-               "email": "dans cet échange d'e-mails"}
-
-
 def queue_notice(lang: str, channel: str, position: int, opening: dt.datetime | None,
                  now: dt.datetime, is_open: bool) -> str:
     """What the customer reads when queued: their place, and when someone answers if closed now."""
-    if lang == "fr":
-        place = f"Vous êtes numéro {position} dans la file d'attente."
-        if is_open:
-            return f"Un conseiller va reprendre la conversation dès que possible. {place}"
-        when = hours.describe(opening, now, "fr") if opening else "dès que possible"
-        return (f"Nos conseillers ne sont pas disponibles pour le moment. Quelqu'un vous répondra {when}, "
-                f"{_CHANNEL_FR.get(channel, _CHANNEL_FR['web'])} : inutile de renvoyer votre message. {place}")
-    place = f"Je bent nummer {position} in de wachtrij."
+    place = wording.text("queue_place", lang, position=position)
     if is_open:
-        return f"Een medewerker neemt het gesprek zo snel mogelijk over. {place}"
-    when = hours.describe(opening, now, "nl") if opening else "zo snel mogelijk"
-    return (f"Onze medewerkers zijn op dit moment niet beschikbaar. Iemand antwoordt je {when}, "
-            f"{_CHANNEL_NL.get(channel, _CHANNEL_NL['web'])}; je hoeft niets opnieuw te sturen. {place}")
-
-
-_TAKEN = {"nl": "{name} neemt het gesprek over.", "fr": "{name} prend le relais."}
-_BACK = {"nl": "Je praat weer met onze digitale assistent.",
-         "fr": "Vous êtes à nouveau en contact avec notre assistant virtuel."}
-_CLOSED = {"nl": "Dit gesprek is afgesloten. Stuur gerust een nieuw bericht als je nog een vraag hebt.",
-           "fr": "Cette conversation est terminée. N'hésitez pas à nous écrire si vous avez une autre question."}
+        return wording.text("queue_open", lang, place=place)
+    when = hours.describe(opening, now, lang) if opening else wording.text("queue_when_unknown", lang)
+    where = wording.text(f"where.{channel}" if f"where.{channel}" in wording.TEXTS else "where.web", lang)
+    return wording.text("queue_closed", lang, when=when, where=where, place=place)
 
 
 def whatsapp_window_open(conv: dict, now: dt.datetime | None = None) -> bool:
@@ -180,7 +161,7 @@ def take(app: web.Application, conversation_id: str, agent: dict | int) -> dict:
     if conv["state"] == "bot":
         metrics.handoff(app, "agent")
     if agent.get("name"):
-        _notify(app, moved, _TAKEN[_lang(moved)].format(name=agent["name"]))
+        _notify(app, moved, wording.text("taken", _lang(moved), name=agent["name"]))
     return _changed(app, moved)
 
 
@@ -209,7 +190,7 @@ async def hand_back(app: web.Application, conversation_id: str, actor: str,
     if moved is None:
         raise HandoffError("the conversation changed meanwhile; reload")
     store.add_event(db, conversation_id, "handed_back", actor)
-    _notify(app, moved, _BACK[_lang(moved)])
+    _notify(app, moved, wording.text("handed_back", _lang(moved)))
     return _changed(app, moved)
 
 
@@ -226,7 +207,7 @@ def close(app: web.Application, conversation_id: str, actor: str, agent: dict | 
         raise HandoffError("the conversation changed meanwhile; reload")
     store.add_event(db, conversation_id, "closed", actor)
     if conv["state"] != "bot":
-        _notify(app, moved, _CLOSED[_lang(moved)])
+        _notify(app, moved, wording.text("closed", _lang(moved)))
     if actor != "system":  # closed by an agent or the bot; not by the retention job
         csat.ask(app, moved)
     return _changed(app, moved)

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from connectors import outbox, store
 from connectors.app import create_app
+from support.waiting import settle, wait_until
 
 
 def _conversation(db, channel: str = "test") -> dict:
@@ -127,13 +128,25 @@ async def test_restart_resumes_queued_messages_exactly_once(tmp_path):
     runner = web.AppRunner(app)
     await runner.setup()  # on_startup: the outbox worker starts and finds the queued rows
     try:
-        for _ in range(100):
-            if len(send.delivered) >= 2:
-                break
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.2)
+        await wait_until(lambda: len(send.delivered) >= 2, what="both queued rows delivered")
+        await settle(app, extra=lambda: len(send.delivered))  # a third (resent "old") would show now
     finally:
         await runner.cleanup()
     assert send.delivered == ["a", "b"]
     db = store.open_db(db_path)
     assert [m["status"] for m in store.list_messages(db, cid)] == ["sent", "sent", "sent"]
+
+
+async def test_documented_process_wide_register_sender_reaches_every_app(app, monkeypatch):
+    """docs/CONTRACTS.md: `register_sender(channel, send)`; an app's own sender still wins."""
+    monkeypatch.setattr(outbox, "_PROCESS_SENDERS", {})
+    app = create_app({"HELPDESK_DB": str(app["settings"].HELPDESK_DB) + ".2"})
+    everywhere, own = FlakySender(), FlakySender()
+    outbox.register_sender("test", everywhere)
+    assert outbox.sender_for(app, "test") is everywhere and "test" in outbox.channels_with_sender(app)
+    msg = outbox.enqueue(app, _conversation(app["db"])["id"], "hallo")
+    await _drain(app)
+    assert store.get_message(app["db"], msg["id"])["status"] == "sent" and everywhere.delivered == ["hallo"]
+    outbox.register_sender(app, "test", own)
+    assert outbox.sender_for(app, "test") is own
+    app["db"].conn.close()

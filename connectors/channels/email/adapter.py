@@ -26,16 +26,13 @@ from connectors.channels.email.smtp import (
     new_message_id,
     send as smtp_send,
 )
+from helpdesk import wording
 
 log = logging.getLogger(__name__)
 
 NAME = "email"
 EVENT_IN = "email_in"  # per inbound mail: the headers a reply needs (subject, ids, auto flag)
 REQUIRED = ("IMAP_HOST", "IMAP_USER", "IMAP_PASSWORD", "SMTP_HOST", "SMTP_FROM")
-CLOSING = {
-    "nl": "Met vriendelijke groet,\n{shop}",
-    "fr": "Cordialement,\n{shop}",
-}
 
 
 
@@ -213,9 +210,8 @@ def _body(app: web.Application, language: str | None, message: dict) -> str:
         url = item.get("url") if isinstance(item, dict) else item
         if url:
             text += f"\n{url}"
-    closing = CLOSING.get(language or "")
-    if closing:
-        text += "\n\n" + closing.format(shop=app["settings"].SHOP_NAME)
+    if language in wording.LANGS:
+        text += "\n\n" + wording.text("email_closing", language, shop=app["settings"].SHOP_NAME)
     return text.strip() + "\n"
 
 
