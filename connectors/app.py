@@ -13,7 +13,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from connectors import bus, channel, channels, console, flow, metrics, outbox, rasa_client, store
+from connectors import bus, channel, channels, console, flow, metrics, outbox, rasa_client, retention, store
+from helpdesk import redact
 from helpdesk.settings import Settings
 from helpdesk.settings import load as load_settings
 
@@ -30,6 +31,7 @@ def resolve_settings(overrides: dict[str, Any] | None = None) -> Settings:
 
 def create_app(settings: dict[str, Any] | None = None) -> web.Application:
     """Build the gateway. `settings` override the environment (tests pass DB path and URLs)."""
+    redact.install()  # logs never hold emails, phone numbers, plates or order numbers
     app = web.Application(client_max_size=1024 * 1024)
     app["settings"] = resolve_settings(settings)
     app["db"] = store.open_db(app["settings"].HELPDESK_DB)
@@ -38,6 +40,7 @@ def create_app(settings: dict[str, Any] | None = None) -> web.Application:
     flow.setup(app)
     channel.setup(app)
     metrics.setup(app)
+    retention.setup(app)
     app.router.add_get("/healthz", healthz)
     for adapter in channels.ALL:
         channel.install(app, adapter)

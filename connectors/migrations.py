@@ -93,8 +93,14 @@ ALTER TABLE conversations ADD COLUMN csat_answered_at TEXT;
 CREATE INDEX IF NOT EXISTS events_type ON events(type, created_at)
 """
 
+# GDPR forgetting and retention (issue 13): when a conversation's personal data was removed.
+FORGOTTEN = """
+ALTER TABLE conversations ADD COLUMN forgotten_at TEXT
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_core", CORE),
     ("0002_agent_sessions", AGENT_SESSIONS),
     ("1301_csat", CSAT),
+    ("1302_forgotten", FORGOTTEN),
 ]

@@ -6,6 +6,7 @@ import click
 from actions.cli import orders
 from connectors.console.cli import agents
 from connectors.cli import gateway
+from connectors.privacy_cli import contacts
 from connectors.report_cli import gaps, report
 from helpdesk.up.command import up
 from faq.cli import faq
@@ -26,7 +27,11 @@ cli.add_command(up)
 cli.add_command(gateway)
 cli.add_command(agents)
 cli.add_command(report)
+cli.add_command(contacts)
 
 
 def main() -> None:
+    from helpdesk import redact
+
+    redact.install()  # CLI logs (gateway, up, train...) are redacted like the servers'
     cli()

@@ -105,8 +105,8 @@ async def test_bad_dates_and_shop_without_column_are_clear_errors(tmp_path):
         assert r["conversations"]["total"] == 1 and r["handoffs"]["by_reason"] == {"asked": 1}
 
 
-def run_cli(db_path, *args) -> subprocess.CompletedProcess:
-    env = dict(os.environ, HELPDESK_DB=str(db_path), PYTHONPATH=str(ROOT), HELPDESK_DOTENV="0")
+def run_cli(db_path, *args, env: dict | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, HELPDESK_DB=str(db_path), PYTHONPATH=str(ROOT), HELPDESK_DOTENV="0", **(env or {}))
     return subprocess.run([sys.executable, "-c", "from helpdesk.cli import main; main()", *args], capture_output=True, text=True,
                           env=env, cwd=ROOT, timeout=120)
 
