@@ -62,13 +62,14 @@ def resolved_by_bot(db, conversation_id: str) -> bool:
     return False
 
 
-def ask(app: web.Application, conv: dict) -> bool:
-    """Ask the customer of a just-closed conversation for a rating, once. True when asked."""
-    from connectors.handoff import whatsapp_window_open
+def ask(app: web.Application, conv: dict, window_open: bool) -> bool:
+    """Ask the customer of a just-closed conversation for a rating, once. True when asked.
 
+    `window_open`: WhatsApp's 24-hour window (handoff.whatsapp_window_open), passed in by the
+    caller so this module does not import the handoff module that calls it."""
     if conv["channel"] not in QUESTION:
         return False
-    if conv["channel"] == "whatsapp" and not whatsapp_window_open(conv):
+    if conv["channel"] == "whatsapp" and not window_open:
         return False
     if not store.csat_asked(app["db"], conv["id"]):
         return False  # asked before

@@ -209,6 +209,6 @@ def close(app: web.Application, conversation_id: str, actor: str, agent: dict | 
     if conv["state"] != "bot":
         _notify(app, moved, wording.text("closed", _lang(moved)))
     if actor != "system":  # closed by an agent or the bot; not by the retention job
-        csat.ask(app, moved)
+        csat.ask(app, moved, whatsapp_window_open(moved))
     return _changed(app, moved)
 

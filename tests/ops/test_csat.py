@@ -34,7 +34,7 @@ async def test_agent_close_asks_once_with_buttons_and_a_digit_answers_it(tmp_pat
         handoff.close(app, cid, "agent:1", AGENT)
         question = [m for m in outbound(db, cid) if m["text"] == csat.QUESTION["web"]["nl"]]
         assert len(question) == 1 and [b["payload"] for b in question[0]["buttons"]] == ["1", "2", "3", "4", "5"]
-        assert not csat.ask(app, store.get_conversation(db, cid))  # asked once only
+        assert not csat.ask(app, store.get_conversation(db, cid), True)  # asked once only
 
         rated = await flow.receive(app, channel="web", identity="w1", text="4")
         assert rated["conversation_id"] == cid  # stored with the closed conversation, no new one
