@@ -167,6 +167,9 @@ async def _forget_conversations(db, conversation_ids: list[str], lookup_keys: li
     db.execute("PRAGMA secure_delete=ON")
     with store.transaction(db):
         for cid in conversation_ids:
+            # an open conversation is closed first: nobody may go on answering a forgotten customer
+            if store.transition(db, cid, ("bot", "pending", "agent"), state="closed", pending_since=None):
+                store.add_event(db, cid, "closed", "system")
             counts["messages"] += _scrub_conversation(db, cid)
             counts["conversations"] += 1
     odb = _orders_db(orders_db)

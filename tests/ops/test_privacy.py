@@ -91,6 +91,9 @@ async def test_cli_export_and_forget(tmp_path):
     out = run_cli(db_path, "contacts", "forget", "whatsapp:+32470111222", env=env)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout.splitlines()[0])["messages"] == 1
+    forgotten = sqlite_utils.Database(db_path)
+    assert forgotten.execute("SELECT state FROM conversations WHERE channel='whatsapp'").fetchone()[0] == "closed"
+    forgotten.conn.close()
     out = run_cli(db_path, "contacts", "export", "whatsapp:+32470111222", env=env)
     assert out.returncode == 1 and "no customer" in out.stderr
     assert "Bonjour, ma commande" not in dump(db_path)
