@@ -3,7 +3,9 @@
 Nothing is revealed unless the email matches AND (the order number matches, OR the plate and the
 order date match). A wrong email, a wrong number and a missing order all get the same reply, so
 nobody can probe which emails or orders exist. After 3 failed lookups in a conversation, or too
-many from one sender across conversations, the bot stops looking up and hands off.
+many from one sender or one client address across conversations, the bot stops looking up and
+hands off; once one email, plate or order number has failed too often (lookup_guard), lookups
+for it are refused for everyone with the reply of a final miss, and a person takes over.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import lookup_guard
-from actions.common import MAX_FAILED_LOOKUPS, as_int, language, sender_identity
+from actions.common import MAX_FAILED_LOOKUPS, as_int, client, language, sender_identity
 from actions.handoff import hand_off
 from actions.orders_store import Order, OrdersStore, open_store
 from helpdesk import wording
@@ -75,9 +77,19 @@ class ActionLookupOrder(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         lang = language(tracker)
         identity = sender_identity(tracker)
+        asker = [identity, lookup_guard.client_key(client(tracker))]
+        targets = lookup_guard.target_keys(tracker.get_slot("email"), tracker.get_slot("order_number"),
+                                           tracker.get_slot("plate"))
         failed = as_int(tracker.get_slot("failed_lookups"))
-        if failed >= MAX_FAILED_LOOKUPS or lookup_guard.is_blocked(identity):
+        if failed >= MAX_FAILED_LOOKUPS or lookup_guard.blocked(asker):
             return hand_off(dispatcher, lang, "failed_lookups")
+        if lookup_guard.blocked(targets):
+            # Someone probed this customer's details too often: nobody gets them from the bot now,
+            # whoever asks. The reply is the one a final miss gets; a person takes over.
+            lookup_guard.record_failures(asker)
+            logger.info("order lookup refused: its target is over the limit")
+            return [SlotSet("failed_lookups", float(failed + 1)), SlotSet("found_order", None)] + hand_off(
+                dispatcher, lang, "failed_lookups")
 
         order = find_order(
             open_store(),
@@ -93,7 +105,7 @@ class ActionLookupOrder(Action):
             return [SlotSet("found_order", order.order_number)]
 
         failed += 1
-        lookup_guard.record_failure(identity)
+        lookup_guard.record_failures(asker + targets)
         logger.info("failed order lookup %d for this sender", failed)
         # Keep every value: the customer corrects just the wrong one and the lookup runs again.
         events = [SlotSet("failed_lookups", float(failed)), SlotSet("found_order", None)]

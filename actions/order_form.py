@@ -16,7 +16,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import lookup_guard
-from actions.common import MAX_FAILED_LOOKUPS, as_int, form_active, language, latest_intent, latest_text, sender_identity
+from actions.common import MAX_FAILED_LOOKUPS, as_int, client, form_active, language, latest_intent, latest_text, sender_identity
 from actions.parsing import _fold
 from helpdesk import wording
 
@@ -33,8 +33,9 @@ INVALID_KEYS = {"email": "invalid_email", "order_number": "invalid_order_number"
 
 
 def lookups_blocked(tracker: Tracker) -> bool:
-    return as_int(tracker.get_slot("failed_lookups")) >= MAX_FAILED_LOOKUPS or lookup_guard.is_blocked(
-        sender_identity(tracker)
+    """Too many failures in this conversation, from this customer or from this client address."""
+    return as_int(tracker.get_slot("failed_lookups")) >= MAX_FAILED_LOOKUPS or lookup_guard.blocked(
+        [sender_identity(tracker), lookup_guard.client_key(client(tracker))]
     )
 
 

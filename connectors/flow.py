@@ -48,11 +48,14 @@ def detect_language(text: str | None, prior: str | None) -> str:
 
 def conversation_for(app: web.Application, channel: str, identity: str, *,
                      thread_key: str | None = None, name: str | None = None,
-                     language: str | None = None, token_hash: str | None = None) -> dict:
+                     language: str | None = None, token_hash: str | None = None,
+                     conversation_id: str | None = None, client_hash: str | None = None) -> dict:
     """The conversation a message from `identity` belongs to, created when there is none open.
 
     Email picks by thread (the root Message-ID); WhatsApp and web reuse the identity's open
     conversation. A closed conversation is never reopened: the customer gets a new one.
+    `conversation_id` names a new conversation announced before it existed (the web chat's
+    session frame); `client_hash` is the web client's pseudonymous address (per-address limits).
     """
     db = app["db"]
     contact = store.get_or_create_contact(db, channel, identity, name)
@@ -68,6 +71,9 @@ def conversation_for(app: web.Application, channel: str, identity: str, *,
         language=language if language in ("nl", "fr") else (previous or {}).get("language"),
         thread_key=thread_key,
         token_hash=token_hash or (previous or {}).get("token_hash"),
+        conversation_id=conversation_id if conversation_id and store.get_conversation(db, conversation_id) is None
+        else None,
+        client_hash=client_hash,
     )
     bus.publish(app, "conversation", conv)
     return conv
@@ -79,39 +85,55 @@ def conversation_for(app: web.Application, channel: str, identity: str, *,
 async def receive(app: web.Application, *, channel: str, identity: str, text: str | None,
                   channel_message_id: str | None = None, media: list | None = None,
                   thread_key: str | None = None, name: str | None = None,
-                  meta: dict[str, Any] | None = None) -> dict:
+                  meta: dict[str, Any] | None = None, conversation_id: str | None = None) -> dict:
     """Store one inbound message, then route it in the background.
 
     Returns `{"conversation_id", "message_id", "duplicate"}`; when it returns the message is
     committed. A redelivered `channel_message_id` returns the first copy with `duplicate=True`
-    and routes nothing. `meta["language"]` seeds a new conversation's language (widget config).
+    and routes nothing. `meta["language"]` seeds a new conversation's language (widget config);
+    `meta["no_reply"]` stores the message without routing it (automatic mail).
+    `conversation_id` puts the message into that open conversation even if it began on another
+    channel (an email reply to a web chat that continued by email); a closed one is not reopened.
     """
     db = app["db"]
     meta = meta or {}
     text = text.strip() if isinstance(text, str) else None
     if not text and not media:
         raise store.StoreError("an inbound message needs text or media")
+    target = store.get_conversation(db, conversation_id) if conversation_id else None
+    if target is not None and target["state"] == "closed":
+        target = None
     if channel_message_id:
         existing = store.find_inbound(db, channel, channel_message_id)
+        if existing is None and target is not None and target["channel"] != channel:
+            existing = store.find_inbound(db, target["channel"], channel_message_id)
         if existing is not None:
             stats.count(app, channel, "duplicates")
             return {"conversation_id": existing["conversation_id"], "message_id": existing["id"],
                     "duplicate": True}
-    if not media:  # a bare 1-5 right after we asked for a rating answers that question
+    if not media and target is None:  # a bare 1-5 right after we asked for a rating answers that question
         rated = csat.take_answer(app, channel=channel, identity=identity, text=text, thread_key=thread_key,
                                  channel_message_id=channel_message_id)
         if rated is not None:
             metrics.message(app, channel, "in")
             return rated
-    conv = conversation_for(app, channel, identity, thread_key=thread_key, name=name,
-                            language=meta.get("language"), token_hash=meta.get("token_hash"))
+    conv = target or conversation_for(app, channel, identity, thread_key=thread_key, name=name,
+                                      language=meta.get("language"), token_hash=meta.get("token_hash"),
+                                      conversation_id=meta.get("conversation_id"),
+                                      client_hash=meta.get("client_hash"))
     msg = store.add_message(db, conv["id"], direction="in", author="customer", text=text,
                             status="received", media=media, channel_message_id=channel_message_id)
     conv = store.update_conversation(db, conv["id"], last_customer_message_at=msg["created_at"])
     bus.publish(app, "message", msg)
     stats.count(app, channel, "received")
     metrics.message(app, channel, "in")
-    _spawn(app, conv["id"], msg["id"])
+    if meta.get("no_reply"):
+        # Automatic mail (out-of-office, bounce, list): stored for the agents, never shown to the
+        # bot, so nothing of ours (reply, apology, queue notice) goes back to a robot.
+        store.mark_inbound_routed(db, msg["id"])
+        store.add_event(db, conv["id"], "not_answered", "system", {"why": "automatic message"})
+    else:
+        _spawn(app, conv["id"], msg["id"])
     return {"conversation_id": conv["id"], "message_id": msg["id"], "duplicate": False}
 
 
@@ -197,7 +219,8 @@ async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) 
             await asyncio.sleep(wait)
         try:
             return await rasa_client.turn(app["http"], rasa_url, conv["id"], text, language,
-                                          conv["channel"], f"contact:{conv['contact_id']}")
+                                          conv["channel"], f"contact:{conv['contact_id']}",
+                                          client=conv.get("client_hash"))
         except rasa_client.RasaError as exc:
             log.warning("Rasa turn for %s failed (attempt %d): %s", conv["id"], attempt + 1, exc)
             last_error = str(exc)
@@ -211,8 +234,15 @@ def deliver_bot_replies(app: web.Application, conversation_id: str, replies: lis
                         message_id: int | None = None) -> None:
     """Queue Rasa's messages in order; a handoff custom payload escalates the conversation.
 
+    On a channel with `one_message_per_turn` (email) the turn's messages become one outbound
+    message (texts as paragraphs, buttons and media together, the handoff's queue notice last).
     A `custom.faq` marker (the FAQ action's decision) is recorded as a `faq` event, tied to the
-    customer message `message_id` it answered, and counted; it is never sent."""
+    customer message `message_id` it answered, and counted; it is never sent.
+    """
+    conv = store.get_conversation(app["db"], conversation_id)
+    join = conv is not None and conv["channel"] in app.get("one_message_per_turn", ())
+    outgoing: list[tuple[str | None, list | None, list | None]] = []
+    escalations: list[str] = []
     closing = False
     for reply in replies:
         custom = reply.get("custom")
@@ -226,7 +256,10 @@ def deliver_bot_replies(app: web.Application, conversation_id: str, replies: lis
             closing = True  # the text of this reply is still sent below
         if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
             reason = str(custom["handoff"].get("reason") or "asked")
-            handoff.escalate(app, conversation_id, reason, actor="bot")
+            if join:
+                escalations.append(reason)
+            else:
+                handoff.escalate(app, conversation_id, reason, actor="bot")
             continue
         text = reply.get("text")
         buttons = [
@@ -234,11 +267,30 @@ def deliver_bot_replies(app: web.Application, conversation_id: str, replies: lis
             for b in reply.get("buttons") or [] if isinstance(b, dict)
         ] or None
         media = [reply["image"]] if reply.get("image") else None
-        if text or media:
+        if not (text or media):
+            continue
+        if join:
+            outgoing.append((text, buttons, media))
+        else:
             outbox.enqueue(app, conversation_id, text, author="bot", buttons=buttons, media=media)
+    notices: list[str] = []
+    for reason in escalations:  # the queue notice joins the turn's message instead of its own mail
+        handoff.escalate(app, conversation_id, reason, actor="bot", notices=notices)
+    outgoing += [(notice, None, None) for notice in notices]
+    if outgoing:
+        text, buttons, media = join_turn(outgoing)
+        outbox.enqueue(app, conversation_id, text, author="bot", buttons=buttons, media=media)
     # Thanks or goodbye after the bot resolved something: the conversation is done (rating asked).
     if closing and csat.resolved_by_bot(app["db"], conversation_id):
         handoff.close(app, conversation_id, "bot")
+
+
+def join_turn(parts: list[tuple[str | None, list | None, list | None]]) -> tuple[str | None, list | None, list | None]:
+    """Several bot messages of one turn as one: texts as paragraphs, buttons and media in order."""
+    texts = [t.strip() for t, _b, _m in parts if t and t.strip()]
+    buttons = [b for _t, bs, _m in parts for b in (bs or [])]
+    media = [m for _t, _b, ms in parts for m in (ms or [])]
+    return ("\n\n".join(texts) or None), (buttons or None), (media or None)
 
 
 # ---------------------------------------------------------------- restart

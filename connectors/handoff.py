@@ -51,6 +51,15 @@ def queue_notice(lang: str, channel: str, position: int, opening: dt.datetime | 
     return wording.text("queue_closed", lang, when=when, where=where, place=place)
 
 
+def _client_queue_full(app: web.Application, conv: dict) -> bool:
+    """Has this conversation's client address (web chat) as many queued chats as allowed?"""
+    client = conv.get("client_hash")
+    if not client:
+        return False
+    cap = app["settings"].WEBCHAT_MAX_QUEUED_PER_CLIENT
+    return store.queued_for_client(app["db"], client) >= cap
+
+
 def whatsapp_window_open(conv: dict, now: dt.datetime | None = None) -> bool:
     """WhatsApp allows free text only within 24 h of the customer's last message."""
     last = conv.get("last_customer_message_at")
@@ -62,9 +71,11 @@ def whatsapp_window_open(conv: dict, now: dt.datetime | None = None) -> bool:
 
 def _notify(app: web.Application, conv: dict, text: str, courtesy: bool = True) -> None:
     """Queue a system notice for the customer. Courtesy notices (taken/handed back/closed) skip
-    email (one mail per step is noise) and WhatsApp outside the 24-hour window (Twilio refuses)."""
-    if courtesy and (conv["channel"] == "email"
-                     or (conv["channel"] == "whatsapp" and not whatsapp_window_open(conv))):
+    email (one mail per step is noise). No notice goes to WhatsApp outside the 24-hour window:
+    Twilio refuses free text there (error 63016); agents reach the customer with a template."""
+    if conv["channel"] == "whatsapp" and not whatsapp_window_open(conv):
+        return
+    if courtesy and conv["channel"] == "email":
         return
     try:
         outbox.enqueue(app, conv["id"], text, author="system")
@@ -101,8 +112,11 @@ def _changed(app: web.Application, conv: dict) -> dict:
 
 
 def escalate(app: web.Application, conversation_id: str, reason: str, actor: str = "bot",
-             now: dt.datetime | None = None) -> dict:
+             now: dt.datetime | None = None, notices: list[str] | None = None) -> dict:
     """Queue the conversation for a human (`bot` -> `pending`) and tell the customer.
+
+    With `notices` the customer's queue notice is appended there instead of queued on its own
+    (the flow joins it into the turn's one email).
 
     Idempotent when already pending or with an agent (a second handoff payload changes nothing).
     """
@@ -112,6 +126,11 @@ def escalate(app: web.Application, conversation_id: str, reason: str, actor: str
         return conv
     if conv["state"] == "closed":
         raise HandoffError("conversation is closed")
+    if _client_queue_full(app, conv):
+        # Many fresh chats from one address asking for a person must not fill the agents' queue.
+        store.add_event(db, conversation_id, "handoff_refused", actor, {"reason": reason, "why": "client_queue_full"})
+        _notify(app, conv, wording.text("queue_full_for_client", _lang(conv)), courtesy=False)
+        return conv
     moved = store.transition(db, conversation_id, ("bot",), state="pending", handoff_reason=reason,
                              pending_since=store.now(), assigned_agent_id=None)
     if moved is None:  # someone else moved it meanwhile
@@ -126,8 +145,11 @@ def escalate(app: web.Application, conversation_id: str, reason: str, actor: str
         "next_opening": opening.isoformat() if opening and not is_open else None,
     })
     metrics.handoff(app, reason)
-    _notify(app, moved, queue_notice(_lang(moved), moved["channel"], place, opening, now, is_open),
-            courtesy=False)
+    notice = queue_notice(_lang(moved), moved["channel"], place, opening, now, is_open)
+    if notices is not None:
+        notices.append(notice)
+    else:
+        _notify(app, moved, notice, courtesy=False)
     return _changed(app, moved)
 
 

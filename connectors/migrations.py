@@ -85,6 +85,41 @@ CREATE TABLE IF NOT EXISTS agent_sessions (
 )
 """
 
+# A disabled agent keeps their name on past messages but can't log in (helpdesk agents disable).
+AGENTS_DISABLED = "ALTER TABLE agents ADD COLUMN disabled_at TEXT"
+
+# Keyed hash of the web client's address (connectors.client_address): per-address limits on
+# queued conversations and failed order lookups. Never the address itself.
+CONVERSATION_CLIENT = """
+ALTER TABLE conversations ADD COLUMN client_hash TEXT;
+CREATE INDEX IF NOT EXISTS conversations_client ON conversations(client_hash, state)
+"""
+
+# A WhatsApp message template an agent sent (outside the 24-hour window): {name, language,
+# content_sid, variables}; the WhatsApp sender passes ContentSid + ContentVariables to Twilio.
+MESSAGE_TEMPLATE = "ALTER TABLE messages ADD COLUMN template TEXT"
+
+# Canned responses: per shop (the shops work adds shops; until then everything is 'default') and
+# language; an agent types "/" + shortcut in the composer. Managed by admins.
+CANNED_RESPONSES = """
+CREATE TABLE canned_responses (
+    id INTEGER PRIMARY KEY,
+    shop_id TEXT NOT NULL DEFAULT 'default',
+    language TEXT NOT NULL CHECK (language IN ('nl','fr')),
+    shortcut TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_by INTEGER,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (shop_id, language, shortcut)
+)
+"""
+
+# "Reply by email to X": a web-chat customer outside business hours leaves an address; agents'
+# replies in that conversation then go out by email (connectors/outbox.py delivery_channel).
+REPLY_EMAIL = "ALTER TABLE conversations ADD COLUMN reply_email TEXT"
+
 # Customer satisfaction, stored with the conversation (issue 13): asked once after it closed.
 CSAT = """
 ALTER TABLE conversations ADD COLUMN csat_asked_at TEXT;
@@ -101,6 +136,11 @@ ALTER TABLE conversations ADD COLUMN forgotten_at TEXT
 MIGRATIONS: list[Migration] = [
     ("0001_core", CORE),
     ("0002_agent_sessions", AGENT_SESSIONS),
+    ("1250_agents_disabled", AGENTS_DISABLED),
+    ("1251_conversation_client", CONVERSATION_CLIENT),
+    ("1401_message_template", MESSAGE_TEMPLATE),
+    ("1402_canned_responses", CANNED_RESPONSES),
+    ("1403_conversation_reply_email", REPLY_EMAIL),
     ("1301_csat", CSAT),
     ("1302_forgotten", FORGOTTEN),
 ]

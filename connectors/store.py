@@ -119,16 +119,18 @@ def new_conversation_id() -> str:
 
 def create_conversation(db: sqlite_utils.Database, contact_id: int, channel: str, *,
                         language: str | None = None, thread_key: str | None = None,
-                        token_hash: str | None = None) -> dict:
-    """A fresh conversation in state `bot`."""
+                        token_hash: str | None = None, conversation_id: str | None = None,
+                        client_hash: str | None = None) -> dict:
+    """A fresh conversation in state `bot`. `conversation_id`: one announced before it existed
+    (the web chat's session frame); `client_hash`: the web client's pseudonymous address."""
     if language is not None and language not in ("nl", "fr"):
         raise StoreError(f"language must be 'nl' or 'fr', got {language!r}")
     ts = now()
-    conv_id = new_conversation_id()
+    conv_id = conversation_id or new_conversation_id()
     db.execute(
         "INSERT INTO conversations (id, contact_id, channel, language, state, created_at, updated_at,"
-        " thread_key, token_hash) VALUES (?,?,?,?,'bot',?,?,?,?)",
-        (conv_id, contact_id, channel, language, ts, ts, thread_key, token_hash),
+        " thread_key, token_hash, client_hash) VALUES (?,?,?,?,'bot',?,?,?,?,?)",
+        (conv_id, contact_id, channel, language, ts, ts, thread_key, token_hash, client_hash),
     )
     add_event(db, conv_id, "created", "system", {"channel": channel})
     return get_conversation(db, conv_id)
@@ -183,7 +185,8 @@ def conversation_by_token_hash(db: sqlite_utils.Database, token_hash: str) -> di
 
 
 _CONVERSATION_FIELDS = {"language", "state", "assigned_agent_id", "handoff_reason",
-                        "last_customer_message_at", "pending_since", "thread_key", "token_hash"}
+                        "last_customer_message_at", "pending_since", "thread_key", "token_hash",
+                        "reply_email"}
 
 
 def update_conversation(db: sqlite_utils.Database, conversation_id: str, **fields: Any) -> dict:
@@ -237,13 +240,20 @@ def pending_queue(db: sqlite_utils.Database, limit: int = 1000) -> list[dict]:
                      " ORDER BY COALESCE(pending_since, updated_at), rowid LIMIT ?", (limit,))
 
 
+def queued_for_client(db: sqlite_utils.Database, client_hash: str) -> int:
+    """How many conversations of one client address wait in the agents' queue."""
+    row = _row(db, "SELECT COUNT(*) AS n FROM conversations WHERE client_hash=? AND state='pending'",
+               (client_hash,))
+    return row["n"] if row else 0
+
+
 # ---------------------------------------------------------------- messages
 
 
 def _decode_message(row: dict | None) -> dict | None:
     if row is None:
         return None
-    for key in ("buttons", "media"):
+    for key in ("buttons", "media", "template"):
         row[key] = json.loads(row[key]) if row.get(key) else None
     row["internal"] = bool(row["internal"])
     return row
@@ -252,8 +262,11 @@ def _decode_message(row: dict | None) -> dict | None:
 def add_message(db: sqlite_utils.Database, conversation_id: str, *, direction: str, author: str,
                 text: str | None, status: str, buttons: list[dict] | None = None,
                 media: list | None = None, internal: bool = False,
-                channel_message_id: str | None = None, agent_id: int | None = None) -> dict:
-    """Store one message and return its row. Inbound: `received`; outbound: `queued`."""
+                channel_message_id: str | None = None, agent_id: int | None = None,
+                template: dict | None = None) -> dict:
+    """Store one message and return its row. Inbound: `received`; outbound: `queued`.
+
+    `template`: a WhatsApp message template to send instead of free text (see migration 1401)."""
     if direction not in DIRECTIONS:
         raise StoreError(f"direction must be one of {DIRECTIONS}")
     if author not in AUTHORS:
@@ -264,13 +277,14 @@ def add_message(db: sqlite_utils.Database, conversation_id: str, *, direction: s
     ts = now()
     cursor = db.execute(
         "INSERT INTO messages (conversation_id, direction, author, agent_id, text, buttons, media,"
-        " internal, channel_message_id, status, attempts, next_attempt_at, created_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?)",
+        " internal, channel_message_id, status, attempts, next_attempt_at, created_at, template)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?)",
         (conversation_id, direction, author, agent_id, text,
          json.dumps(buttons, ensure_ascii=False) if buttons else None,
          json.dumps(media, ensure_ascii=False) if media else None,
          1 if internal else 0, channel_message_id, status,
-         ts if status == "queued" else None, ts),
+         ts if status == "queued" else None, ts,
+         json.dumps(template, ensure_ascii=False) if template else None),
     )
     return get_message(db, cursor.lastrowid)
 

@@ -42,8 +42,11 @@ class Settings(BaseSettings):
     HELPDESK_PORT: int = 8080
     HELPDESK_DB: str = str(VAR_DIR / "helpdesk.db")
     HELPDESK_LOG_DIR: str = str(VAR_DIR / "log")
+    MEDIA_DIR: str = str(VAR_DIR / "media")  # customers' attachments (email, WhatsApp, web chat)
+    MEDIA_MAX_BYTES: int = 10 * 1024 * 1024  # larger attachments are noted, not kept
     PUBLIC_URL: str | None = None  # default: http://127.0.0.1:<HELPDESK_PORT>
     TRUST_PROXY_HEADERS: bool = False
+    TRUSTED_PROXIES: str | None = None  # besides loopback; comma-separated addresses or CIDRs
 
     # Rasa and the action server
     RASA_PORT: int = 5005
@@ -60,6 +63,7 @@ class Settings(BaseSettings):
     TWILIO_API_BASE_URL: str | None = None
     TWILIO_STATUS_CALLBACK: bool = True
     TWILIO_TEMPLATE_SID: str | None = None
+    TWILIO_TEMPLATES: str | None = None  # JSON list of {name, language, content_sid, variables}
 
     # email
     IMAP_HOST: str | None = None
@@ -76,11 +80,15 @@ class Settings(BaseSettings):
     SMTP_STARTTLS: bool = True
     SMTP_SSL: bool = False
     SMTP_FROM: str | None = None
+    EMAIL_AUTHSERV_ID: str | None = None  # trust only Authentication-Results from this server
 
     # web chat and the shop
     SHOP_NAME: str = "AutoParts Shop"
     WEBCHAT_LANGUAGE: str = "nl"
     WEBCHAT_ALLOWED_ORIGINS: str = "*"
+    WEBCHAT_MAX_SOCKETS_PER_CLIENT: int = 60
+    WEBCHAT_MAX_QUEUED_PER_CLIENT: int = 5
+    WEBCHAT_MAX_IMAGE_BYTES: int = 5 * 1024 * 1024  # images customers attach in the widget
     BUSINESS_HOURS: str = "mon-fri 09:00-17:00"
     BUSINESS_TZ: str = "Europe/Brussels"
 
@@ -89,6 +97,8 @@ class Settings(BaseSettings):
     ORDERS_STORE: str | None = None
     LOOKUP_MAX_FAILURES_PER_SENDER: int = 10
     LOOKUP_FAILURE_WINDOW_HOURS: int = 24
+    LOOKUP_MAX_FAILURES_PER_CLIENT: int = 20
+    LOOKUP_MAX_FAILURES_PER_TARGET: int = 5
 
     # FAQ
     FAQ_DIR: str = str(FAQ_DIR)

@@ -141,6 +141,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "where.whatsapp": {"nl": "hier via WhatsApp", "fr": "ici sur WhatsApp"},
     "where.email": {"nl": "in deze e-mailconversatie", "fr": "dans cet échange d'e-mails"},
     "taken": {"nl": "{name} neemt het gesprek over.", "fr": "{name} prend le relais."},
+    "queue_full_for_client": {  # connectors/handoff.py: too many queued chats from one address
+        "nl": "Er wachten al gesprekken van jouw verbinding op een medewerker. Zodra een van die gesprekken "
+              "beantwoord is, kun je hier opnieuw om een medewerker vragen.",
+        "fr": "Des conversations de votre connexion attendent déjà un conseiller. Dès que l'une d'elles aura "
+              "reçu une réponse, vous pourrez redemander un conseiller ici.",
+    },
     "handed_back": {
         "nl": "Je praat weer met onze digitale assistent.",
         "fr": "Vous êtes à nouveau en contact avec notre assistant virtuel.",
@@ -155,6 +161,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "today": {"nl": "vandaag", "fr": "aujourd'hui"},
     "tomorrow": {"nl": "morgen", "fr": "demain"},
     # ---- gateway: email replies (connectors/channels/email/)
+    "email_chat_subject": {"nl": "Uw vraag in de chat", "fr": "Votre question sur le chat"},
     "email_closing": {"nl": "Met vriendelijke groet,\n{shop}", "fr": "Cordialement,\n{shop}"},
     "email_subject": {"nl": "Uw vraag", "fr": "Votre question"},
 }

@@ -6,31 +6,55 @@ Wire format (JSON text frames):
                     {"type":"message","id","from":"bot"|"agent","text","buttons":[{"title","payload"}]}
                     {"type":"typing","on":bool}   {"type":"state","state"}
                     {"type":"error","code","message"}
+                    {"type":"offer_email","reason":"outside_hours"}  waiting for a person outside
+                        business hours (and email is on): the widget offers to continue by email
+                    {"type":"email_saved","email"}  agents' replies now go to that address
+                    history items of customer attachments carry "media":[{"filename","content_type"}]
   client -> server  {"type":"message","text"}   {"type":"button","payload"}
+                    {"type":"email","email"}  "reply by email to X" (error code "bad_email" if not an address)
                     optional "id" (a client message id, <= 64 chars): the frame is stored once
                     even if resent, and the server answers {"type":"ack","id"} once it is stored,
                     so a client resends only what was never acknowledged (no ack without "id")
 
-Session tokens: `?token=` on the WebSocket URL. A token is 32 random bytes (URL-safe base64); the
-store keeps only its SHA-256 (conversations.token_hash, also the web contact's identity). A token
-that matches no conversation gets `{"type":"error","code":"invalid_token"}` and the socket is
+Abuse limits: at most WEBCHAT_MAX_SOCKETS_PER_CLIENT open sockets per client address (proxy-aware,
+connectors/client_address.py); more get `{"type":"error","code":"too_many_connections"}` and close
+code 4429. Every client frame (also invalid, too long, binary or ping) takes a token from the
+socket's bucket (RATE_MAX frames, refilled over RATE_WINDOW s); refused frames get `rate_limited`,
+and a client that keeps flooding is closed (1008). A socket that sends nothing stores nothing: the
+session frame announces the conversation id and token, and the contact and conversation are
+created with the first real message. Such a token carries a MAC under the install key
+(connectors/install_key.py), so a reconnect before the first message is recognised (same
+conversation id) without anything stored, and a forged token still is not.
+
+Images: `POST /chat/upload` with the raw bytes and the session token in `X-Chat-Token` (see
+connectors/channels/web/uploads.py).
+
+Session tokens: `?token=` on the WebSocket URL. A token is 32 random bytes (URL-safe base64) plus
+"." and a MAC of them; the store keeps only its SHA-256 (conversations.token_hash, also the web
+contact's identity). A token that matches no conversation and is not ours (bad MAC) gets `{"type":"error","code":"invalid_token"}` and the socket is
 closed with code 4401; the widget then forgets it and opens a fresh session. `?conversation_id=`
 may be sent along; if it names another conversation than the token's, that is refused the same way.
 """
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
+import hashlib
+import hmac
 import html
 import json
 import logging
+import re
+import secrets
 import time
 from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from connectors import bus, flow, store
+from connectors import bus, client_address, flow, hours, install_key, outbox, store
 from connectors.channel import Channel
+from connectors.channels.web import uploads
 
 log = logging.getLogger(__name__)
 
@@ -40,14 +64,19 @@ MAX_FRAME = 1024 * 1024  # bigger frames close the socket (1009); up to this we 
 RATE_WINDOW = 10.0  # seconds
 RATE_MAX = 20  # customer frames per window per socket
 REFUSED_CLOSE_CODE = 4401
+TOO_MANY_CLOSE_CODE = 4429
+FLOOD_CLOSE_CODE = 1008  # policy violation: kept sending while refused
+ID_PEEK_MAX = 8192  # a refused frame's client id is read only from frames this small
 
 
 def routes(app: web.Application) -> None:
     """The demo page, the widget script and the chat socket (the channel is always on)."""
     app["web_sockets"] = {}  # conversation id -> set of open sockets
+    app["web_clients"] = {}  # client limit key -> open sockets from it
     app.router.add_get("/", demo_page)
     app.router.add_get("/widget.js", widget_js)
     app.router.add_get("/ws/chat", ws_chat)
+    uploads.add_routes(app)
 
 
 # ---------------------------------------------------------------- pages
@@ -107,29 +136,76 @@ def history_frame(db, conversation_id: str) -> dict:
                           "text": m["text"] or "", "buttons": m["buttons"] or []})
         else:
             text = m["text"] or ""
-            items.append({"id": m["id"], "from": "customer", "text": last_buttons.get(text, text),
-                          "buttons": []})
+            item = {"id": m["id"], "from": "customer", "text": last_buttons.get(text, text), "buttons": []}
+            if m["media"]:  # what the customer attached (names and types; the files stay with agents)
+                item["media"] = [{"filename": x.get("filename"), "content_type": x.get("content_type")}
+                                 for x in m["media"] if isinstance(x, dict)]
+            items.append(item)
     return {"type": "history", "messages": items}
 
 
 # ---------------------------------------------------------------- socket
 
 
+EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,}$")
+
+
+def offer_email_needed(app: web.Application, conv: dict) -> bool:
+    """Waiting for a person, nobody answers before the next opening, email can carry the answer."""
+    if conv.get("state") != "pending" or conv.get("reply_email") or outbox.sender_for(app, "email") is None:
+        return False
+    schedule = app.get("business_hours") or hours.from_settings()
+    return not hours.is_open(schedule, dt.datetime.now(dt.timezone.utc))
+
+
 def _error(code: str, message: str) -> dict:
     return {"type": "error", "code": code, "message": message}
+
+
+class TokenBucket:
+    """`capacity` frames at once, refilled at `rate` per second: O(1) time and memory per frame."""
+
+    __slots__ = ("rate", "capacity", "tokens", "stamp")
+
+    def __init__(self, capacity: float, rate: float) -> None:
+        self.rate, self.capacity, self.tokens, self.stamp = rate, capacity, capacity, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+def _peek_id(raw: str | bytes) -> str | None:
+    """The client id of a small frame (so a refusal names it); big frames are not parsed."""
+    if not isinstance(raw, str) or len(raw) > ID_PEEK_MAX:
+        return None
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        return None
+    client_id = frame.get("id") if isinstance(frame, dict) else None
+    return client_id if isinstance(client_id, str) and 0 < len(client_id) <= 64 else None
 
 
 class _Session:
     """One socket's view: which conversation it shows and the bus feed for it."""
 
     def __init__(self, app: web.Application, ws: web.WebSocketResponse, token: str,
-                 token_hash: str, language: str | None) -> None:
+                 token_hash: str, language: str | None, client_hash: str | None = None) -> None:
         self.app, self.ws, self.token, self.token_hash, self.language = app, ws, token, token_hash, language
+        self.client_hash = client_hash
         self.conv_id: str | None = None
         self.sub: bus.Subscription | None = None
         self.feed: asyncio.Task | None = None
         self.last_state: str | None = None
-        self.recent: list[float] = []
+        self.bucket = TokenBucket(RATE_MAX, RATE_MAX / RATE_WINDOW)
+        self.refused_in_row = 0
+        self.offered = False  # offer_email sent for the current wait
 
     async def attach(self, conv: dict) -> None:
         """Show `conv`: session frame, history, state; then follow its live updates."""
@@ -139,7 +215,9 @@ class _Session:
         await self.ws.send_json({"type": "session", "conversation_id": conv["id"], "token": self.token})
         await self.ws.send_json(history_frame(self.app["db"], conv["id"]))
         self.last_state = conv["state"]
+        self.offered = False
         await self.ws.send_json({"type": "state", "state": conv["state"]})
+        await self._maybe_offer_email(conv)
         self.sub = bus.subscribe(self.app, {"typing", "conversation"}, bus.for_conversation(conv["id"]))
         self.feed = asyncio.create_task(self._follow(self.sub))
 
@@ -165,14 +243,52 @@ class _Session:
                 elif topic == "conversation" and payload.get("state") != self.last_state:
                     self.last_state = payload.get("state")
                     await self.ws.send_json({"type": "state", "state": self.last_state})
+                    await self._maybe_offer_email(payload)
             except (ConnectionError, RuntimeError):
                 return
 
-    def rate_limited(self) -> bool:
-        now = time.monotonic()
-        self.recent = [t for t in self.recent if now - t < RATE_WINDOW]
-        self.recent.append(now)
-        return len(self.recent) > RATE_MAX
+    async def admit(self, raw: str | bytes) -> bool:
+        """Count one client frame, whatever it holds. False: refused (answered or closed)."""
+        if self.bucket.take():
+            self.refused_in_row = 0
+            return True
+        self.refused_in_row += 1
+        if self.refused_in_row > RATE_MAX:
+            log.info("web chat socket closed: kept flooding while rate limited")
+            await self.ws.close(code=FLOOD_CLOSE_CODE, message=b"too many frames")
+            return False
+        error = _error("rate_limited", "Too many messages; wait a few seconds.")
+        client_id = _peek_id(raw)
+        if client_id:
+            error["id"] = client_id
+        await self.ws.send_json(error)
+        return False
+
+    async def _maybe_offer_email(self, conv: dict) -> None:
+        """Waiting for a person outside business hours: offer to continue by email (once)."""
+        if conv.get("state") != "pending":
+            self.offered = False  # a later wait may offer again
+            return
+        if self.offered or not offer_email_needed(self.app, conv):
+            return
+        self.offered = True
+        await self.ws.send_json({"type": "offer_email", "reason": "outside_hours"})
+
+    async def save_email(self, value: object, client_id: str | None) -> None:
+        """`{"type":"email","email"}`: agents' replies in this conversation then go by email."""
+        address = value.strip() if isinstance(value, str) else ""
+        if not EMAIL.match(address) or len(address) > 254:
+            error = _error("bad_email", "That doesn't look like an email address.")
+            if client_id:
+                error["id"] = client_id
+            await self.ws.send_json(error)
+            return
+        conv = store.update_conversation(self.app["db"], self.conv_id, reply_email=address)
+        store.add_event(self.app["db"], self.conv_id, "reply_email_set", "customer", {"by": "widget"})
+        bus.publish(self.app, "conversation", conv)
+        if client_id:
+            await self.ws.send_json({"type": "ack", "id": client_id})
+        await self.ws.send_json({"type": "email_saved", "email": address})
 
     async def handle(self, raw: str) -> None:
         """One client frame: validate, store through the flow, or answer an error frame."""
@@ -192,11 +308,14 @@ class _Session:
                 error["id"] = client_id  # tells the widget which frame was refused
             await ws.send_json(error)
 
-        if not isinstance(frame, dict) or frame.get("type") not in ("message", "button", "ping"):
+        if not isinstance(frame, dict) or frame.get("type") not in ("message", "button", "ping", "email"):
             await refuse("bad_frame", 'Expected {"type":"message","text":...} or {"type":"button","payload":...}.')
             return
         if frame["type"] == "ping":
             await ws.send_json({"type": "pong"})
+            return
+        if frame["type"] == "email":  # counted in the bucket like every frame (admit)
+            await self.save_email(frame.get("email"), client_id)
             return
         field = "text" if frame["type"] == "message" else "payload"
         value = frame.get(field)
@@ -207,14 +326,12 @@ class _Session:
             await refuse("too_long", f"Message is longer than {MAX_TEXT} characters; it was not sent. "
                                      "Please shorten it.")
             return
-        if self.rate_limited():
-            await refuse("rate_limited", "Too many messages; wait a few seconds.")
-            return
         channel_message_id = f"{self.token_hash[:16]}:{client_id}" if client_id else None
         result = await flow.receive(
             self.app, channel="web", identity=self.token_hash, text=value,
             channel_message_id=channel_message_id,
-            meta={"language": self.language, "token_hash": self.token_hash},
+            meta={"language": self.language, "token_hash": self.token_hash,
+                  "conversation_id": self.conv_id, "client_hash": self.client_hash},
         )
         if client_id:  # only clients that number their frames get acks (the widget)
             await ws.send_json({"type": "ack", "id": client_id})
@@ -232,6 +349,50 @@ async def ws_chat(request: web.Request) -> web.WebSocketResponse:
         raise web.HTTPForbidden(text=f"origin {origin} is not allowed (WEBCHAT_ALLOWED_ORIGINS)")
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_FRAME)
     await ws.prepare(request)
+    address = client_address.of(request)
+    client_key = client_address.limit_key(address)
+    clients: dict[str, int] = app["web_clients"]
+    if clients.get(client_key, 0) >= app["settings"].WEBCHAT_MAX_SOCKETS_PER_CLIENT:
+        await ws.send_json(_error("too_many_connections", "Too many open chats from your connection."))
+        await ws.close(code=TOO_MANY_CLOSE_CODE, message=b"too many connections")
+        return ws
+    clients[client_key] = clients.get(client_key, 0) + 1
+    try:
+        return await _chat(request, ws, client_address.client_hash(app, address))
+    finally:
+        clients[client_key] -= 1
+        if clients[client_key] <= 0:
+            clients.pop(client_key, None)
+
+
+def _unborn(conversation_id: str, language: str | None) -> dict:
+    """A conversation announced in the session frame but not stored until the first message."""
+    return {"id": conversation_id, "state": "bot", "language": language}
+
+
+def _mac(app: web.Application, purpose: str, value: str) -> str:
+    return hmac.new(install_key.key(app), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def issue_token(app: web.Application) -> str:
+    """A new session token the gateway can recognise later without having stored it:
+    random part + "." + its MAC under the install key."""
+    random_part = secrets.token_urlsafe(32)
+    return f"{random_part}.{_mac(app, 'token', random_part)[:32]}"
+
+
+def genuine_token(app: web.Application, token: str) -> bool:
+    random_part, _, mac = token.partition(".")
+    return bool(random_part and mac) and hmac.compare_digest(mac, _mac(app, "token", random_part)[:32])
+
+
+def unborn_conversation_id(app: web.Application, token: str) -> str:
+    """The id a token's first conversation gets: the same on every reconnect before it exists."""
+    return _mac(app, "conversation", token)[:32]
+
+
+async def _chat(request: web.Request, ws: web.WebSocketResponse, client_hash: str) -> web.WebSocketResponse:
+    app = request.app
     lang = request.query.get("lang")
     lang = lang if lang in ("nl", "fr") else None
     token = request.query.get("token")
@@ -239,20 +400,25 @@ async def ws_chat(request: web.Request) -> web.WebSocketResponse:
     if token:
         token_hash = store.hash_token(token)
         conv = store.conversation_by_token_hash(db, token_hash)
+        if conv is None and genuine_token(app, token):  # ours, but its socket never said anything
+            conv = _unborn(unborn_conversation_id(app, token), lang)
         wanted = request.query.get("conversation_id")
         if conv is None or (wanted and wanted != conv["id"]):
             await ws.send_json(_error("invalid_token", "Unknown or forged session token; start a new session."))
             await ws.close(code=REFUSED_CLOSE_CODE, message=b"invalid token")
             return ws
-        if conv["state"] == "closed":
-            conv = flow.conversation_for(app, "web", token_hash, language=lang, token_hash=token_hash)
+        if conv["state"] == "closed":  # the next message starts a new one
+            conv = _unborn(store.new_conversation_id(), lang or conv["language"])
     else:
-        token, token_hash = store.new_token()
-        conv = flow.conversation_for(app, "web", token_hash, language=lang, token_hash=token_hash)
-    session = _Session(app, ws, token, token_hash, lang or conv["language"])
+        token = issue_token(app)
+        token_hash = store.hash_token(token)
+        conv = _unborn(unborn_conversation_id(app, token), lang)
+    session = _Session(app, ws, token, token_hash, lang or conv["language"], client_hash)
     try:
         await session.attach(conv)
         async for msg in ws:
+            if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY) and not await session.admit(msg.data):
+                continue
             if msg.type == WSMsgType.TEXT:
                 try:
                     await session.handle(msg.data)
