@@ -71,7 +71,16 @@ def _conversations(db, contact_ids: list[int]) -> list[dict]:
 
 
 def _lookup_keys(contacts: list[dict], conversations: list[dict]) -> list[str]:
-    return [f"contact:{c['id']}" for c in contacts] + [c["id"] for c in conversations]
+    """The customer's keys in `lookup_failures` (actions/lookup_guard.py): sender, conversation,
+    their web client's address hash, and their email address as a looked-up target."""
+    from actions.lookup_guard import client_key, target_keys
+
+    keys = [f"contact:{c['id']}" for c in contacts] + [c["id"] for c in conversations]
+    keys += [k for c in conversations if (k := client_key(c.get("client_hash")))]
+    for c in contacts:
+        if "@" in (c["identity"] or ""):
+            keys += target_keys(c["identity"], None, None)
+    return keys
 
 
 def _orders_db(path: str | None) -> sqlite_utils.Database | None:

@@ -30,6 +30,7 @@ def seed(app, orders_db: str) -> dict:
     handoff.close(app, conv["id"], "agent:1")
     store.add_event(db, conv["id"], "bot_error", "system", {"error": f"lookup for {EMAIL} failed"})
     lookup_guard.record_failure(f"contact:{contact['id']}", orders_db)
+    lookup_guard.record_failures(lookup_guard.target_keys(EMAIL, "10000001", None), orders_db)
     lookup_guard.record_failure("contact:999", orders_db)  # someone else
     other = store.get_or_create_contact(db, "whatsapp", "+32470111222")
     oc = store.create_conversation(db, other["id"], "whatsapp", language="fr")
@@ -55,13 +56,13 @@ async def test_export_then_forget_keeps_numbers_and_drops_the_person(tmp_path):
         assert TEXT in [m["text"] for m in conv["messages"]]
         assert {"handoff", "closed"} <= {e["type"] for e in conv["events"]}
         assert "unavailable" in conv["rasa_tracker"]  # Rasa is not running in this test
-        assert data["lookup_failures"] and {f["identity"] for f in data["lookup_failures"]} == {
-            f"contact:{ids['contact']['id']}"}
+        assert {f["identity"] for f in data["lookup_failures"]} == {
+            f"contact:{ids['contact']['id']}", *lookup_guard.target_keys(EMAIL, None, None)}
         json.dumps(data)  # JSON as it is
 
         before = report.build(gw.db)
         counts = await privacy.forget(gw.db, EMAIL, rasa_url=None, orders_db=orders)
-        assert counts["contacts"] == 1 and counts["conversations"] == 1 and counts["lookup_failures"] == 1
+        assert counts["contacts"] == 1 and counts["conversations"] == 1 and counts["lookup_failures"] == 2
         after = report.build(gw.db)
         for key in ("conversations", "handoffs", "first_response_seconds", "resolution_seconds", "csat"):
             assert after[key] == before[key], key
@@ -73,6 +74,7 @@ async def test_export_then_forget_keeps_numbers_and_drops_the_person(tmp_path):
     for secret in ("jan.peeters", "Jan Peeters", "remblokken", "ik kijk het na", "abc@example.be"):
         assert secret.lower() not in gateway_dump.lower(), secret
     assert f"contact:{ids['contact']['id']}'" not in orders_dump and "contact:999" in orders_dump
+    assert lookup_guard.target_keys(EMAIL, None, None)[0] not in orders_dump
     # not in the files' bytes either (secure_delete + WAL checkpoint)
     for path in tmp_path.glob("h.db*"):
         raw = path.read_bytes().lower()
