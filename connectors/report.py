@@ -49,6 +49,15 @@ def has_shop_column(db) -> bool:
     return any(row[1] == "shop" for row in db.execute("PRAGMA table_info(conversations)"))
 
 
+def _default_shop_id() -> str | None:
+    try:
+        from helpdesk import shops
+
+        return shops.default().id
+    except Exception:  # no or broken shops file: only exact matches
+        return None
+
+
 def conversation_filter(db, since: str | None, until: str | None, shop: str | None,
                         alias: str = "c") -> tuple[str, list[Any]]:
     """WHERE clause (and parameters) choosing the report's conversations."""
@@ -64,7 +73,10 @@ def conversation_filter(db, since: str | None, until: str | None, shop: str | No
         if not has_shop_column(db):
             raise ReportError("--shop needs the conversations.shop column (added by the shops work); "
                               "this database has none: run without --shop")
-        clauses.append(f"{alias}.shop = ?")
+        if shop == _default_shop_id():  # conversations from before shops count as the default shop's
+            clauses.append(f"({alias}.shop = ? OR {alias}.shop IS NULL)")
+        else:
+            clauses.append(f"{alias}.shop = ?")
         params.append(shop)
     return " AND ".join(clauses), params
 

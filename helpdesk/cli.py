@@ -11,6 +11,7 @@ from connectors.report_cli import gaps, report
 from helpdesk.up.command import up
 from faq.cli import faq
 from helpdesk.train import train
+from helpdesk.shops_cli import shops
 
 
 @click.group()
@@ -28,6 +29,7 @@ cli.add_command(gateway)
 cli.add_command(agents)
 cli.add_command(report)
 cli.add_command(contacts)
+cli.add_command(shops)
 
 
 def main() -> None:
