@@ -14,7 +14,7 @@ async def test_thanks_after_an_answer_closes_and_asks_for_a_rating(bot_stack, tm
     async with running_gateway(tmp_path / "h.db", RASA_URL=bot_stack.rasa_url,
                                ACTIONS_URL=bot_stack.actions_url) as gw:
         db = gw.db
-        first = await flow.receive(gw.app, channel="web", identity="csat-web", text="Kan ik mijn elektronisch vignet terugbetaald krijgen?",
+        first = await flow.receive(gw.app, channel="web", identity="csat-web", text="Ik ben mijn wachtwoord van Mister-Auto vergeten. Wat moet ik doen?",
                                    meta={"language": "nl"})
         cid = first["conversation_id"]
         faq = await wait_for(lambda: [e for e in store.list_events(db, cid) if e["type"] == "faq"], timeout=90,
