@@ -94,14 +94,14 @@ def conversation_for(app: web.Application, channel: str, identity: str, *,
 async def receive(app: web.Application, *, channel: str, identity: str, text: str | None,
                   channel_message_id: str | None = None, media: list | None = None,
                   thread_key: str | None = None, name: str | None = None,
-                  meta: dict[str, Any] | None = None, conversation_id: str | None = None) -> dict:
+                  meta: dict[str, Any] | None = None, into_conversation: str | None = None) -> dict:
     """Store one inbound message, then route it in the background.
 
     Returns `{"conversation_id", "message_id", "duplicate"}`; when it returns the message is
     committed. A redelivered `channel_message_id` returns the first copy with `duplicate=True`
     and routes nothing. `meta["language"]` seeds a new conversation's language (widget config);
     `meta["no_reply"]` stores the message without routing it (automatic mail).
-    `conversation_id` puts the message into that open conversation even if it began on another
+    `into_conversation` puts the message into that open conversation even if it began on another
     channel (an email reply to a web chat that continued by email); a closed one is not reopened.
     `meta["shop"]` is the shop a new conversation belongs to (default: the default shop),
     `meta["shop_address"]` the shop's number or inbox the customer wrote to.
@@ -111,7 +111,7 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
     text = text.strip() if isinstance(text, str) else None
     if not text and not media:
         raise store.StoreError("an inbound message needs text or media")
-    target = store.get_conversation(db, conversation_id) if conversation_id else None
+    target = store.get_conversation(db, into_conversation) if into_conversation else None
     if target is not None and target["state"] == "closed":
         target = None
     if channel_message_id:

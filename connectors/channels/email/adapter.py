@@ -187,7 +187,7 @@ async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
     result = await flow.receive(
         app, channel=NAME, identity=identity, text=text, channel_message_id=mail.message_id,
         media=media, thread_key=None if chat else thread_key_for(app, mail), name=mail.from_name, meta=meta,
-        conversation_id=chat["id"] if chat else None,
+        into_conversation=chat["id"] if chat else None,
     )
     if result["duplicate"]:
         return True

@@ -83,7 +83,7 @@ def routes(app: web.Application) -> None:
     app.router.add_get("/", demo_page)
     app.router.add_get("/widget.js", widget_js)
     app.router.add_get("/ws/chat", ws_chat)
-    uploads.add_routes(app)
+    uploads.add_routes(app, conversation_of_token)
 
 
 # ---------------------------------------------------------------- pages
@@ -303,6 +303,9 @@ class _Session:
                 error["id"] = client_id
             await self.ws.send_json(error)
             return
+        if store.get_conversation(self.app["db"], self.conv_id) is None:  # nothing asked yet
+            await self.ws.send_json(_error("bad_frame", "Write your question first."))
+            return
         conv = store.update_conversation(self.app["db"], self.conv_id, reply_email=address)
         store.add_event(self.app["db"], self.conv_id, "reply_email_set", "customer", {"by": "widget"})
         bus.publish(self.app, "conversation", conv)
@@ -416,6 +419,15 @@ def genuine_token(app: web.Application, token: str) -> bool:
 def unborn_conversation_id(app: web.Application, token: str) -> str:
     """The id a token's first conversation gets: the same on every reconnect before it exists."""
     return _mac(app, "conversation", token)[:32]
+
+
+def conversation_of_token(app: web.Application, token: str) -> dict | None:
+    """A session token's stored conversation, or the unborn one a genuine token announces (its
+    socket has said nothing yet); None for a forged token. Image uploads use it."""
+    conv = store.conversation_by_token_hash(app["db"], store.hash_token(token))
+    if conv is None and genuine_token(app, token):
+        conv = _unborn(unborn_conversation_id(app, token), None, shops.default(app).id)
+    return conv
 
 
 async def _chat(request: web.Request, ws: web.WebSocketResponse, client_hash: str,
