@@ -74,15 +74,31 @@ class ActionAnswerFaq(Action):
             dispatcher.utter_message(text=wording.text("faq_unavailable", lang))
             return []
         if reply(dispatcher, result, lang, channel(tracker)):
+            decision_marker(dispatcher, "answer" if result.get("decision") == "answer" else "clarify", lang, result)
             return [SlotSet("faq_misses", 0.0)]
-        return self._miss(dispatcher, tracker, lang)
+        return self._miss(dispatcher, tracker, lang, result)
 
-    def _miss(self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str) -> list[dict[str, Any]]:
+    def _miss(self, dispatcher: CollectingDispatcher, tracker: Tracker, lang: str,
+              result: dict | None = None) -> list[dict[str, Any]]:
         misses = as_int(tracker.get_slot("faq_misses")) + 1
         if misses >= MAX_MISSES:
+            if result is not None:  # before the handoff: the gateway escalates on that one
+                decision_marker(dispatcher, "none", lang, result)
             return [SlotSet("faq_misses", float(misses))] + hand_off(dispatcher, lang, "misses")
         dispatcher.utter_message(text=wording.text("faq_none", lang))
+        if result is not None:
+            decision_marker(dispatcher, "none", lang, result)
         return [SlotSet("faq_misses", float(misses))]
+
+
+def decision_marker(dispatcher: CollectingDispatcher, decision: str, lang: str, result: dict) -> None:
+    """Tell the gateway what the FAQ decided (`custom.faq`: metrics, reports, the gap report).
+
+    A message of its own with no text, so channels show nothing; the gateway reads and drops it."""
+    top = (result.get("results") or [{}])[0]
+    dispatcher.utter_message(json_message={"faq": {
+        "decision": decision, "lang": lang, "id": top.get("id"),
+        "score": round(float(top["score"]), 4) if top.get("score") is not None else None}})
 
 
 def _warm_up() -> None:

@@ -108,6 +108,8 @@ class ActionLookupOrder(Action):
         )
         if order:
             dispatcher.utter_message(text=describe(order, lang))
+            # tells the gateway the customer got what they came for (a thank-you then closes it)
+            dispatcher.utter_message(json_message={"lookup": "found"})
             return [SlotSet("found_order", order.order_number)]
 
         failed += 1

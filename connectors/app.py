@@ -15,8 +15,9 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from connectors import bus, channel, channels, console, flow, outbox, rasa_client, shops, store
+from connectors import bus, channel, channels, console, flow, metrics, outbox, rasa_client, retention, shops, store
 from connectors.console import auth as console_auth
+from helpdesk import redact
 from helpdesk.settings import Settings
 from helpdesk.tokens import install_token
 from helpdesk.settings import load as load_settings
@@ -34,6 +35,7 @@ def resolve_settings(overrides: dict[str, Any] | None = None) -> Settings:
 
 def create_app(settings: dict[str, Any] | None = None) -> web.Application:
     """Build the gateway. `settings` override the environment (tests pass DB path and URLs)."""
+    redact.install()  # logs never hold emails, phone numbers, plates or order numbers
     app = web.Application(client_max_size=1024 * 1024)
     app["settings"] = resolve_settings(settings)
     _check_shops(app)
@@ -43,6 +45,8 @@ def create_app(settings: dict[str, Any] | None = None) -> web.Application:
     outbox.setup(app)
     flow.setup(app)
     channel.setup(app)
+    metrics.setup(app)
+    retention.setup(app)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/agent/healthz", healthz)  # under the console's cookie path: an admin's browser sends it
     for adapter in channels.ALL:

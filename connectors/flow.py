@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from aiohttp import web
 
-from connectors import bus, handoff, outbox, rasa_client, shops, stats, store
+from connectors import bus, csat, handoff, metrics, outbox, rasa_client, shops, stats, store
 from faq.language_policy import conversation_language
 from helpdesk import wording
 
@@ -124,6 +125,12 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
             stats.count(app, channel, "duplicates")
             return {"conversation_id": existing["conversation_id"], "message_id": existing["id"],
                     "duplicate": True}
+    if not media and target is None:  # a bare 1-5 right after we asked for a rating answers that question
+        rated = csat.take_answer(app, channel=channel, identity=identity, text=text, thread_key=thread_key,
+                                 channel_message_id=channel_message_id)
+        if rated is not None:
+            metrics.message(app, channel, "in")
+            return rated
     conv = target or conversation_for(app, channel, identity, thread_key=thread_key, name=name,
                                       language=meta.get("language"), token_hash=meta.get("token_hash"),
                                       conversation_id=meta.get("conversation_id"),
@@ -134,6 +141,7 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
     conv = store.update_conversation(db, conv["id"], last_customer_message_at=msg["created_at"])
     bus.publish(app, "message", msg)
     stats.count(app, channel, "received")
+    metrics.message(app, channel, "in")
     if meta.get("no_reply"):
         # Automatic mail (out-of-office, bounce, list): stored for the agents, never shown to the
         # bot, so nothing of ours (reply, apology, queue notice) goes back to a robot.
@@ -213,8 +221,11 @@ async def _route_locked(app: web.Application, conversation_id: str, message_id: 
         store.mark_inbound_routed(db, message_id)
         return
     bus.publish(app, "typing", {"conversation_id": conversation_id, "on": True})
+    started = time.monotonic()
     try:
         replies = await _ask_rasa(app, conv, msg["text"][:MAX_RASA_TEXT], language)
+        if replies is not None:
+            metrics.turn(app, conv["channel"], time.monotonic() - started)
     finally:
         bus.publish(app, "typing", {"conversation_id": conversation_id, "on": False})
     # An agent may have taken over while Rasa thought: then the bot's answer is dropped.
@@ -226,7 +237,7 @@ async def _route_locked(app: web.Application, conversation_id: str, message_id: 
         if replies is None:
             outbox.enqueue(app, conversation_id, wording.text("bot_down", language), author="bot")
         else:
-            deliver_bot_replies(app, conversation_id, replies)
+            deliver_bot_replies(app, conversation_id, replies, message_id=message_id)
         store.mark_inbound_routed(db, message_id)
 
 
@@ -249,18 +260,30 @@ async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) 
     return None
 
 
-def deliver_bot_replies(app: web.Application, conversation_id: str, replies: list[dict]) -> None:
+def deliver_bot_replies(app: web.Application, conversation_id: str, replies: list[dict],
+                        message_id: int | None = None) -> None:
     """Queue Rasa's messages in order; a handoff custom payload escalates the conversation.
 
     On a channel with `one_message_per_turn` (email) the turn's messages become one outbound
     message (texts as paragraphs, buttons and media together, the handoff's queue notice last).
+    A `custom.faq` marker (the FAQ action's decision) is recorded as a `faq` event, tied to the
+    customer message `message_id` it answered, and counted; it is never sent.
     """
     conv = store.get_conversation(app["db"], conversation_id)
     join = conv is not None and conv["channel"] in app.get("one_message_per_turn", ())
     outgoing: list[tuple[str | None, list | None, list | None]] = []
     escalations: list[str] = []
+    closing = False
     for reply in replies:
         custom = reply.get("custom")
+        if isinstance(custom, dict) and isinstance(custom.get("faq"), dict):
+            metrics.faq_marker(app, conversation_id, custom["faq"], message_id)
+            continue
+        if isinstance(custom, dict) and custom.get("lookup") == "found":
+            store.add_event(app["db"], conversation_id, "lookup_found", "bot")
+            continue
+        if isinstance(custom, dict) and custom.get("closing"):
+            closing = True  # the text of this reply is still sent below
         if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
             reason = str(custom["handoff"].get("reason") or "asked")
             if join:
@@ -287,6 +310,9 @@ def deliver_bot_replies(app: web.Application, conversation_id: str, replies: lis
     if outgoing:
         text, buttons, media = join_turn(outgoing)
         outbox.enqueue(app, conversation_id, text, author="bot", buttons=buttons, media=media)
+    # Thanks or goodbye after the bot resolved something: the conversation is done (rating asked).
+    if closing and csat.resolved_by_bot(app["db"], conversation_id):
+        handoff.close(app, conversation_id, "bot")
 
 
 def join_turn(parts: list[tuple[str | None, list | None, list | None]]) -> tuple[str | None, list | None, list | None]:

@@ -22,7 +22,7 @@ import logging
 
 from aiohttp import web
 
-from connectors import bus, hours, outbox, shops, store
+from connectors import bus, csat, hours, metrics, outbox, shops, store
 from helpdesk import wording
 
 log = logging.getLogger(__name__)
@@ -162,6 +162,7 @@ def escalate(app: web.Application, conversation_id: str, reason: str, actor: str
         "reason": reason, "position": place, "business_hours": is_open, "shop": shop.id,
         "next_opening": opening.isoformat() if opening and not is_open else None,
     })
+    metrics.handoff(app, reason)
     notice = queue_notice(_lang(moved), moved["channel"], place, opening, now, is_open, shop.name)
     if notices is not None:
         notices.append(notice)
@@ -197,6 +198,8 @@ def take(app: web.Application, conversation_id: str, agent: dict | int) -> dict:
     if moved is None:
         raise HandoffError("another agent already took this conversation")
     store.add_event(db, conversation_id, "taken", f"agent:{agent['id']}", {"from": conv["state"]})
+    if conv["state"] == "bot":
+        metrics.handoff(app, "agent")
     if agent.get("name"):
         _notify(app, moved, wording.text("taken", _lang(moved), name=agent["name"]))
     return _changed(app, moved)
@@ -245,5 +248,7 @@ def close(app: web.Application, conversation_id: str, actor: str, agent: dict | 
     store.add_event(db, conversation_id, "closed", actor)
     if conv["state"] != "bot":
         _notify(app, moved, wording.text("closed", _lang(moved)))
+    if actor != "system":  # closed by an agent or the bot; not by the retention job
+        csat.ask(app, moved, whatsapp_window_open(moved))
     return _changed(app, moved)
 

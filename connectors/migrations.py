@@ -141,6 +141,19 @@ CONVERSATION_SHOP_ADDRESS = """
 ALTER TABLE conversations ADD COLUMN shop_address TEXT
 """
 
+# Customer satisfaction, stored with the conversation (issue 13): asked once after it closed.
+CSAT = """
+ALTER TABLE conversations ADD COLUMN csat_asked_at TEXT;
+ALTER TABLE conversations ADD COLUMN csat_score INTEGER CHECK (csat_score BETWEEN 1 AND 5);
+ALTER TABLE conversations ADD COLUMN csat_answered_at TEXT;
+CREATE INDEX IF NOT EXISTS events_type ON events(type, created_at)
+"""
+
+# GDPR forgetting and retention (issue 13): when a conversation's personal data was removed.
+FORGOTTEN = """
+ALTER TABLE conversations ADD COLUMN forgotten_at TEXT
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_core", CORE),
     ("0002_agent_sessions", AGENT_SESSIONS),
@@ -152,4 +165,6 @@ MIGRATIONS: list[Migration] = [
     ("1001_conversation_shop", CONVERSATION_SHOP),
     ("1002_agent_shops", AGENT_SHOPS),
     ("1003_conversation_shop_address", CONVERSATION_SHOP_ADDRESS),
+    ("1301_csat", CSAT),
+    ("1302_forgotten", FORGOTTEN),
 ]

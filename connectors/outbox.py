@@ -19,7 +19,7 @@ from typing import Awaitable, Callable
 
 from aiohttp import web
 
-from connectors import bus, stats, store
+from connectors import bus, metrics, stats, store
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +147,7 @@ async def _deliver(app: web.Application, msg: dict) -> None:
         channel_id = await send(app, conv, msg)
     except SendError as exc:
         stats.count(app, channel, "send_errors", str(exc))
+        metrics.send_failure(app, channel)
         retry = exc.retryable and attempts < MAX_ATTEMPTS
         log.warning("send %s via %s failed (attempt %d, %s): %s", msg["id"], channel,
                     attempts, "will retry" if retry else "giving up", exc)
@@ -157,6 +158,7 @@ async def _deliver(app: web.Application, msg: dict) -> None:
     except Exception as exc:  # an adapter bug: treat as retryable, keep the message
         log.exception("send %s via %s crashed", msg["id"], channel)
         stats.count(app, channel, "send_errors", type(exc).__name__)
+        metrics.send_failure(app, channel)
         if attempts < MAX_ATTEMPTS:
             store.mark_retry(db, msg["id"], f"{type(exc).__name__}: {exc}", store.later(backoff(attempts)))
         else:
@@ -164,6 +166,7 @@ async def _deliver(app: web.Application, msg: dict) -> None:
     else:
         store.mark_sent(db, msg["id"], channel_id)
         stats.count(app, channel, "sent")
+        metrics.message(app, channel, "out")
         if channel != conv["channel"]:
             await _also_live(app, conv, msg)
         return
@@ -241,7 +244,7 @@ def _seconds_until(ts: str | None) -> float:
     if ts is None:
         return IDLE_POLL
     delta = (datetime.fromisoformat(ts) - datetime.fromisoformat(store.now())).total_seconds()
-    return max(0.0, min(IDLE_POLL, delta))
+    return max(MIN_WAIT, min(IDLE_POLL, delta))
 
 
 async def worker(app: web.Application) -> None:

@@ -491,6 +491,26 @@ def list_events(db: sqlite_utils.Database, conversation_id: str) -> list[dict]:
     return rows
 
 
+# ---------------------------------------------------------------- customer satisfaction
+
+
+def csat_asked(db: sqlite_utils.Database, conversation_id: str) -> bool:
+    """Mark that the customer was asked to rate; False if they already were (asked once only)."""
+    cursor = db.execute("UPDATE conversations SET csat_asked_at=? WHERE id=? AND csat_asked_at IS NULL",
+                        (now(), conversation_id))
+    return cursor.rowcount == 1
+
+
+def csat_answered(db: sqlite_utils.Database, conversation_id: str, score: int) -> bool:
+    """Store the customer's 1-5 rating; only the first answer to a question asked counts."""
+    if not isinstance(score, int) or not 1 <= score <= 5:
+        raise StoreError(f"a rating is 1..5, got {score!r}")
+    cursor = db.execute(
+        "UPDATE conversations SET csat_score=?, csat_answered_at=? WHERE id=? AND csat_asked_at IS NOT NULL"
+        " AND csat_score IS NULL", (score, now(), conversation_id))
+    return cursor.rowcount == 1
+
+
 # ---------------------------------------------------------------- web-chat tokens
 
 

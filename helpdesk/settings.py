@@ -115,6 +115,10 @@ class Settings(BaseSettings):
     # agents
     DEMO_AGENT_PASSWORD: str | None = None
 
+    # operations
+    METRICS_TOKEN: str | None = None  # unset: /metrics only for loopback clients
+    RETENTION_DAYS: int = 365  # closed conversations older than this are forgotten daily
+
     @model_validator(mode="after")
     def _derived(self) -> "Settings":
         """Defaults that depend on other settings (ports -> URLs, SSL -> mail ports)."""

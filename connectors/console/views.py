@@ -118,6 +118,7 @@ def _summary(db, conv: dict, names: dict[int, str], position: int | None = None,
         "last_message": (last["text"] or "[media]")[:200] if last else None,
         "last_message_author": last["author"] if last else None,
         **(shop or {}),
+        "csat_asked": bool(conv.get("csat_asked_at")), "csat_score": conv.get("csat_score"),
     }
 
 
@@ -217,6 +218,43 @@ async def queue(request: web.Request) -> web.Response:
         "pending": waiting, "mine": [_summary(db, c, names, shop=shop_of(c)) for c in taken],
         "shops": [{"id": s.id, "name": s.name} for s in visible], "shop": wanted or None,
     })
+
+
+async def reports(request: web.Request) -> web.Response:
+    """The report (connectors/report.py) for the console's Reports view: admins only."""
+    from connectors import report
+
+    _session, agent = auth.current(request)
+    if agent["role"] != "admin":
+        raise auth.json_error(403, "forbidden", "Reports are for admins.")
+    q = request.query
+    try:
+        data = report.build(request.app["db"], q.get("since"), q.get("until"), q.get("shop"))
+    except report.ReportError as exc:
+        raise auth.json_error(400, "bad_request", str(exc)) from None
+    return web.json_response(data)
+
+
+async def faq_gaps(request: web.Request) -> web.Response:
+    """Unanswered questions, clustered (connectors/faq_gaps.py): admins only; embeds in a thread."""
+    from connectors import faq_gaps as gaps, report
+
+    _session, agent = auth.current(request)
+    if agent["role"] != "admin":
+        raise auth.json_error(403, "forbidden", "The FAQ gap report is for admins.")
+    db, q = request.app["db"], request.query
+    try:
+        questions = gaps.collect(db, q.get("since"), q.get("shop"))
+    except report.ReportError as exc:
+        raise auth.json_error(400, "bad_request", str(exc)) from None
+
+    def cluster() -> dict:
+        from faq.gaps import find_gaps
+
+        return find_gaps(questions) if questions else {}
+
+    languages = await asyncio.get_running_loop().run_in_executor(None, cluster)
+    return web.json_response({"since": q.get("since"), "questions": len(questions), "languages": languages})
 
 
 async def _collected(app: web.Application, conversation_id: str) -> tuple[dict, str | None]:
@@ -567,6 +605,8 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/agent/api/logout", logout)
     r.add_get("/agent/api/me", me)
     r.add_get("/agent/api/queue", queue)
+    r.add_get("/agent/api/reports", reports)
+    r.add_get("/agent/api/faq-gaps", faq_gaps)
     r.add_get("/agent/api/conversations/{conversation_id}", conversation)
     r.add_get("/agent/api/conversations/{conversation_id}/suggestions", suggestions)
     r.add_post("/agent/api/conversations/{conversation_id}/take", take)

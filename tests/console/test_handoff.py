@@ -75,7 +75,8 @@ async def test_take_hand_back_close_are_events_with_actor(gateway):
     handoff.take(gateway.app, conv["id"], ann)  # an agent may pick up a bot conversation
     assert store.require_conversation(gateway.db, conv["id"])["handoff_reason"] == "agent"
     handoff.close(gateway.app, conv["id"], f"agent:{ann['id']}", agent=ann)
-    assert [e["type"] for e in store.list_events(gateway.db, conv["id"])][-2:] == ["taken", "closed"]
+    types = [e["type"] for e in store.list_events(gateway.db, conv["id"])]
+    assert types[-3:] == ["taken", "closed", "csat_asked"]  # closing asks for a rating (issue 13)
     assert all(e["created_at"] for e in store.list_events(gateway.db, conv["id"]))
 
 
@@ -84,7 +85,11 @@ async def test_email_gets_no_courtesy_mails(gateway):
     conv = make_pending(gateway.app, channel="email", identity="klant@example.be")
     handoff.take(gateway.app, conv["id"], ann)
     handoff.close(gateway.app, conv["id"], f"agent:{ann['id']}")
-    assert len(notices(gateway.db, conv["id"])) == 1  # only the queue notice
+    from connectors import csat
+
+    # only the queue notice, and the rating question (issue 13: email is asked too)
+    assert notices(gateway.db, conv["id"])[1:] == [csat.QUESTION["email"]["nl"]]
+    assert len(notices(gateway.db, conv["id"])) == 2
 
 
 async def test_whatsapp_24_hour_rule(gateway, console_factory):

@@ -12,7 +12,8 @@ const LABELS = {
   channel: { web: "Web chat", whatsapp: "WhatsApp", email: "Email" },
   lang: { nl: "NL", fr: "FR" },
   event: { handoff: "Escalated", taken: "Taken", handed_back: "Handed back to bot", closed: "Closed",
-           created: "Started", rasa_reset_failed: "Bot memory reset failed", bot_error: "Bot unreachable" },
+           created: "Started", csat_asked: "Rating asked", csat: "Rated", lookup_found: "Order found",
+           faq: "FAQ search", rasa_reset_failed: "Bot memory reset failed", bot_error: "Bot unreachable" },
 };
 
 // ---------- HTTP ----------
@@ -70,6 +71,7 @@ function enterConsole(data) {
   $("agent-name").textContent = data.agent.name;
   $("agent-role").textContent = data.agent.role;
   $("mine-title").firstChild.textContent = data.agent.role === "admin" ? "With agents " : "My conversations ";
+  $("btn-reports").hidden = data.agent.role !== "admin";
   $("btn-canned-admin").hidden = data.agent.role !== "admin";
   renderAlertToggles();
   connectLive();
@@ -213,6 +215,7 @@ function backToConversation() {
 }
 
 async function select(id) {
+  closeReports();
   state.selected = id;
   setView("conversation");
   document.querySelectorAll(".conv-item").forEach((li) => li.classList.toggle("selected", li.dataset.id === id));
@@ -256,6 +259,8 @@ function renderDetail(d) {
   const stateText = { bot: "with the bot", pending: `waiting (#${c.position || "?"} in queue)`,
                       agent: `with ${c.assigned_agent_name || "an agent"}`, closed: "closed" }[c.state] || c.state;
   meta.append(el("span", "", stateText));
+  if (c.csat_score) { const r = el("span", "badge csat", `rated ${c.csat_score}/5`); r.dataset.testid = "csat"; meta.append(r); }
+  else if (c.csat_asked) meta.append(el("span", "muted", "· rating asked"));
   if (c.contact_identity && c.contact_name) meta.append(el("span", "", "· " + c.contact_identity));
   if (d.sender_auth) {
     const a = d.sender_auth;
@@ -438,6 +443,152 @@ async function onSend(ev) {
   const ok = await act(state.mode === "note" ? "note" : "reply", { text });
   setMode(state.mode);
   if (ok) $("reply-text").value = "";
+}
+
+// ---------- Reports (admins) ----------
+const SVGNS = "http://www.w3.org/2000/svg";
+const COLORS = { web: "#2456d3", whatsapp: "#1f9d55", email: "#d08a00", answer: "#1f9d55", clarify: "#d08a00",
+                 none: "#c4322b", other: "#8a94a6" };
+
+function svg(tag, attrs, text) {
+  const e = document.createElementNS(SVGNS, tag);
+  Object.entries(attrs || {}).forEach(([k, v]) => e.setAttribute(k, String(v)));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function pct(x) { return x === null || x === undefined ? "–" : `${Math.round(x * 100)}%`; }
+function dur(s) {
+  if (s === null || s === undefined) return "–";
+  if (s < 90) return `${Math.round(s)} s`;
+  if (s < 5400) return `${(s / 60).toFixed(1)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+// Horizontal bars: one row per [label, value, color].
+function hbars(rows, total) {
+  const rowH = 24, width = 360, labelW = 110, max = Math.max(1, ...rows.map((r) => r[1]));
+  const s = svg("svg", { viewBox: `0 0 ${width} ${Math.max(1, rows.length) * rowH + 4}`, role: "img" });
+  if (!rows.length) { s.append(svg("text", { x: 0, y: 16 }, "No data in this period.")); return s; }
+  rows.forEach(([label, value, color], i) => {
+    const y = i * rowH + 4, w = (width - labelW - 60) * value / max;
+    s.append(svg("text", { x: 0, y: y + 14 }, label));
+    const bar = svg("rect", { x: labelW, y, width: Math.max(1, w), height: rowH - 8, rx: 3, fill: color || COLORS.other });
+    bar.append(svg("title", {}, `${label}: ${value}`));
+    s.append(bar);
+    const share = total ? ` (${Math.round(100 * value / total)}%)` : "";
+    s.append(svg("text", { x: labelW + w + 6, y: y + 14, class: "val" }, `${value}${share}`));
+  });
+  return s;
+}
+
+// Stacked columns per day, one color per channel.
+function dayColumns(days) {
+  const width = 720, height = 190, left = 28, bottom = 22, top = 18;
+  const s = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" });
+  if (!days.length) { s.append(svg("text", { x: 0, y: 16 }, "No conversations in this period.")); return s; }
+  const max = Math.max(1, ...days.map((d) => d.conversations));
+  const slot = (width - left) / days.length, barW = Math.max(4, Math.min(40, slot * 0.7));
+  const scale = (height - bottom - top) / max;
+  [0, max].forEach((v) => s.append(svg("text", { x: 0, y: height - bottom - v * scale + 4 }, String(v))));
+  s.append(svg("line", { x1: left, x2: width, y1: height - bottom, y2: height - bottom, stroke: "#e2e6ec" }));
+  const every = Math.ceil(days.length / 12);
+  days.forEach((d, i) => {
+    const x = left + i * slot + (slot - barW) / 2;
+    let y = height - bottom;
+    ["web", "whatsapp", "email"].concat(Object.keys(d.by_channel).filter((c) => !COLORS[c])).forEach((ch) => {
+      const n = d.by_channel[ch] || 0;
+      if (!n) return;
+      const h = n * scale; y -= h;
+      const r = svg("rect", { x, y, width: barW, height: h, fill: COLORS[ch] || COLORS.other, "data-channel": ch });
+      r.append(svg("title", {}, `${d.date} · ${LABELS.channel[ch] || ch}: ${n}`));
+      s.append(r);
+    });
+    s.append(svg("text", { x: x + barW / 2, y: y - 3, "text-anchor": "middle", class: "val" }, String(d.conversations)));
+    if (i % every === 0) s.append(svg("text", { x: x + barW / 2, y: height - 6, "text-anchor": "middle" }, d.date.slice(5)));
+  });
+  return s;
+}
+
+function legend() {
+  const l = el("div", "legend");
+  ["web", "whatsapp", "email"].forEach((c) => { const i = el("span"); i.append(el("i", c), LABELS.channel[c]); l.append(i); });
+  return l;
+}
+
+function tile(key, value, testid) {
+  const t = el("div", "tile"); t.dataset.testid = testid;
+  t.append(el("div", "v", value), el("div", "k", key)); return t;
+}
+
+function renderReport(r) {
+  const c = r.conversations, f = r.faq, s = r.csat;
+  $("report-tiles").replaceChildren(
+    tile("Conversations", c.total, "tile-conversations"),
+    tile("Finished by the bot alone", `${pct(r.deflection.rate)} (${r.deflection.deflected})`, "tile-deflection"),
+    tile("Handoffs", r.handoffs.total, "tile-handoffs"),
+    tile("First response: median / p90", `${dur(r.first_response_seconds.median)} / ${dur(r.first_response_seconds.p90)}`, "tile-first-response"),
+    tile("Resolution: median / p90", `${dur(r.resolution_seconds.median)} / ${dur(r.resolution_seconds.p90)}`, "tile-resolution"),
+    tile(`CSAT (answered ${s.answered} of ${s.asked}, ${pct(s.response_rate)})`, s.average === null ? "–" : `${s.average} / 5`, "tile-csat"),
+    tile("FAQ answered / clarified / no answer", `${pct(f.rates.answer)} / ${pct(f.rates.clarify)} / ${pct(f.rates.none)}`, "tile-faq"),
+  );
+  $("chart-days").replaceChildren(dayColumns(r.per_day), legend());
+  $("chart-channels").replaceChildren(hbars(Object.entries(c.by_channel).map(([k, v]) => [LABELS.channel[k] || k, v, COLORS[k]]), c.total));
+  $("chart-handoffs").replaceChildren(hbars(Object.entries(r.handoffs.by_reason).map(([k, v]) => [LABELS.reason[k] || k, v, COLORS.other]), r.handoffs.total));
+  $("chart-faq").replaceChildren(hbars([["answered", f.answer, COLORS.answer], ["clarified", f.clarify, COLORS.clarify],
+                                        ["no answer", f.none, COLORS.none]].filter((x) => f.total), f.total));
+  $("chart-csat").replaceChildren(hbars(s.answered ? ["5", "4", "3", "2", "1"].map((k) => [`${k} ★`, s.scores[k], COLORS.other]) : [], s.answered));
+}
+
+async function loadReport() {
+  const q = new URLSearchParams();
+  if ($("reports-since").value) q.set("since", $("reports-since").value);
+  if ($("reports-until").value) q.set("until", $("reports-until").value);
+  try { renderReport(await api("GET", "/reports?" + q.toString())); } catch (e) { toast(e.message, true); }
+  loadGaps();
+}
+
+const SOURCES = { none: "no answer", clarify: "unsure", escalation: "handed to a person", thumbs_down: "thumbs down" };
+
+async function loadGaps() {
+  const q = new URLSearchParams();
+  if ($("reports-since").value) q.set("since", $("reports-since").value);
+  $("gaps-empty").textContent = "Clustering questions…"; $("gaps-empty").hidden = false;
+  let data;
+  try { data = await api("GET", "/faq-gaps?" + q.toString()); }
+  catch (e) { $("gaps-empty").textContent = e.message; return; }
+  const items = [];
+  Object.entries(data.languages).forEach(([lang, clusters]) => clusters.forEach((c) => {
+    const li = el("li", "gap"); li.dataset.testid = "gap";
+    const why = Object.entries(c.sources).map(([k, v]) => `${v} ${k.split("+").map((x) => SOURCES[x] || x).join(" + ")}`).join(", ");
+    li.append(el("div", "head", `${LABELS.lang[lang] || lang} · ${c.count} question${c.count > 1 ? "s" : ""} (${why})`));
+    const ul = el("ul"); c.examples.forEach((x) => ul.append(el("li", "", x))); li.append(ul);
+    li.append(el("div", "muted", c.nearest ? `Nearest entry: ${c.nearest.id} — ${c.nearest.question} (${c.nearest.score})` : "No entry comes close."));
+    li.append(el("div", "muted", `Draft for ${c.file || `faq/${lang}/<collection>.yml`}:`), el("pre", "", c.draft_yaml));
+    items.push(li);
+  }));
+  $("gaps").replaceChildren(...items);
+  $("gaps-empty").textContent = "No unanswered questions in this period.";
+  $("gaps-empty").hidden = items.length > 0;
+}
+
+function openReports() {
+  if (!$("reports-since").value) {
+    const d = new Date(Date.now() - 29 * 86400000);
+    $("reports-since").value = d.toISOString().slice(0, 10);
+  }
+  state.selected = null;
+  document.querySelectorAll(".conv-item").forEach((li) => li.classList.remove("selected"));
+  $("no-selection").hidden = true; $("conversation").hidden = true; $("details").hidden = true;
+  $("reports").hidden = false;
+  setView("conversation");  // a phone shows the workspace pane
+  loadReport();
+}
+
+function closeReports() {
+  if ($("reports").hidden) return;
+  $("reports").hidden = true;
+  if (!state.selected) $("no-selection").hidden = false;
 }
 
 // ---------- New waiting customers: notification, sound (off by default), count in the tab title ----------
@@ -702,5 +853,8 @@ document.addEventListener("DOMContentLoaded", async () => {
   $("btn-take").addEventListener("click", () => act("take"));
   $("btn-handback").addEventListener("click", () => act("handback"));
   $("btn-close").addEventListener("click", () => { if (confirm("Close this conversation?")) act("close"); });
+  $("btn-reports").addEventListener("click", openReports);
+  $("reports-close").addEventListener("click", closeReports);
+  $("reports-form").addEventListener("submit", (ev) => { ev.preventDefault(); loadReport(); });
   try { enterConsole(await api("GET", "/me")); } catch (_) { showLogin(); }
 });
