@@ -196,7 +196,8 @@ async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) 
             await asyncio.sleep(wait)
         try:
             return await rasa_client.turn(app["http"], rasa_url, conv["id"], text, language,
-                                          conv["channel"], f"contact:{conv['contact_id']}")
+                                          conv["channel"], f"contact:{conv['contact_id']}",
+                                          spread=bool(app["settings"].REDIS_URL))
         except rasa_client.RasaError as exc:
             log.warning("Rasa turn for %s failed (attempt %d): %s", conv["id"], attempt + 1, exc)
             last_error = str(exc)

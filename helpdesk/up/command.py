@@ -9,6 +9,7 @@ from typing import Callable
 import click
 
 from helpdesk import settings
+from helpdesk.up.endpoints import endpoints_yaml
 from helpdesk.paths import BOT_DIR, MODELS_DIR, RASA_VENV, ROOT, VAR_DIR
 
 
@@ -54,7 +55,8 @@ def _children(echo) -> list:
     model = _find_model()
     endpoints = logs / f"endpoints-{actions_port}.yml"  # per instance: tests run several at once
     logs.mkdir(parents=True, exist_ok=True)
-    endpoints.write_text(f'action_endpoint:\n  url: "{actions_url}/webhook"\n')
+    endpoints.write_text(endpoints_yaml(current, actions_url))
+    Path(current.RASA_TRACKER_DB).parent.mkdir(parents=True, exist_ok=True)
 
     base = dict(os.environ)
     base.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
