@@ -108,8 +108,14 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
                     "duplicate": True}
     conv = conversation_for(app, channel, identity, thread_key=thread_key, name=name,
                             language=meta.get("language"), token_hash=meta.get("token_hash"))
-    msg = store.add_message(db, conv["id"], direction="in", author="customer", text=text,
-                            status="received", media=media, channel_message_id=channel_message_id)
+    try:
+        msg = store.add_message(db, conv["id"], direction="in", author="customer", text=text,
+                                status="received", media=media, channel_message_id=channel_message_id,
+                                channel=channel)
+    except store.DuplicateInbound as dup:  # the same webhook raced in on another gateway
+        stats.count(app, channel, "duplicates")
+        return {"conversation_id": dup.existing["conversation_id"], "message_id": dup.existing["id"],
+                "duplicate": True}
     conv = store.update_conversation(db, conv["id"], last_customer_message_at=msg["created_at"])
     bus.publish(app, "message", msg)
     stats.count(app, channel, "received")

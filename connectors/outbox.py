@@ -5,6 +5,9 @@ sees it. One worker task per app sends due messages: in order within a conversat
 across conversations. A retryable failure is retried with exponential backoff; after
 `MAX_ATTEMPTS`, or on a permanent failure, the message is `failed` (an agent can see it).
 After a restart the worker simply finds the `queued` rows again, so nothing is lost.
+Several gateways may share one store: a gateway sends a message only after `store.claim_outbound`
+gave it the lease, so none is sent twice; a conversation whose next message another gateway holds
+is left to that gateway (order within a conversation is kept).
 
 Adapters register `async def send(app, conversation, message) -> str | None` per channel and raise
 `SendError(retryable=...)` when delivery fails.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from datetime import datetime
 from typing import Awaitable, Callable
 
@@ -28,6 +32,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = 1.0  # seconds; attempt n waits BACKOFF_BASE * 2**(n-1), capped
 BACKOFF_CAP = 300.0
 IDLE_POLL = 5.0  # the worker also wakes on enqueue; this only bounds a missed wake-up
+CLAIM_LEASE = 120.0  # seconds a gateway holds a message it is sending (longer than any send takes)
 
 
 class SendError(Exception):
@@ -44,6 +49,7 @@ def setup(app: web.Application) -> None:
     app["outbox_inflight"] = {}  # conversation id -> delivery task
     app["outbox_wake"] = asyncio.Event()
     app["outbox_worker"] = []  # the worker task, once started
+    app["outbox_owner"] = uuid.uuid4().hex  # this gateway's name on the messages it claims
 
 
 def _senders(app: web.Application) -> dict[str, Sender]:
@@ -145,8 +151,18 @@ async def _deliver(app: web.Application, msg: dict) -> None:
 
 
 async def _send_in_order(app: web.Application, messages: list[dict]) -> None:
+    db, owner = app["db"], app["outbox_owner"]
     for msg in messages:
-        await _deliver(app, msg)
+        if not store.claim_outbound(db, msg["id"], owner, CLAIM_LEASE):
+            break  # another gateway is sending this conversation's messages
+        fresh = store.get_message(db, msg["id"])
+        if fresh is None or fresh["status"] != "queued":
+            store.release_outbound(db, msg["id"], owner)
+            continue  # sent by another gateway between our read and our claim
+        try:
+            await _deliver(app, fresh)
+        finally:
+            store.release_outbound(db, msg["id"], owner)
         current = store.get_message(app["db"], msg["id"])
         if current and current["status"] == "queued":
             break  # keep the conversation's order: later messages wait for this retry

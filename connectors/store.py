@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import sqlite3
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -33,6 +34,14 @@ _STATUS_RANK = {"queued": 0, "sent": 1, "delivered": 2, "read": 3, "failed": 4, 
 
 class StoreError(ValueError):
     """Bad input to the store (unknown conversation, invalid state...): nothing was written."""
+
+
+class DuplicateInbound(StoreError):
+    """An inbound channel message id is already stored (maybe by another gateway): `.existing`."""
+
+    def __init__(self, existing: dict) -> None:
+        super().__init__("inbound message already stored")
+        self.existing = existing
 
 
 def now() -> str:
@@ -252,8 +261,12 @@ def _decode_message(row: dict | None) -> dict | None:
 def add_message(db: sqlite_utils.Database, conversation_id: str, *, direction: str, author: str,
                 text: str | None, status: str, buttons: list[dict] | None = None,
                 media: list | None = None, internal: bool = False,
-                channel_message_id: str | None = None, agent_id: int | None = None) -> dict:
-    """Store one message and return its row. Inbound: `received`; outbound: `queued`."""
+                channel_message_id: str | None = None, agent_id: int | None = None,
+                channel: str | None = None) -> dict:
+    """Store one message and return its row. Inbound: `received`; outbound: `queued`.
+
+    An inbound message with a `channel_message_id` and its `channel` is unique (insert-or-get):
+    a second copy raises `DuplicateInbound` carrying the first, even when two gateways race."""
     if direction not in DIRECTIONS:
         raise StoreError(f"direction must be one of {DIRECTIONS}")
     if author not in AUTHORS:
@@ -262,16 +275,23 @@ def add_message(db: sqlite_utils.Database, conversation_id: str, *, direction: s
         raise StoreError(f"status must be one of {STATUSES}")
     require_conversation(db, conversation_id)
     ts = now()
-    cursor = db.execute(
-        "INSERT INTO messages (conversation_id, direction, author, agent_id, text, buttons, media,"
-        " internal, channel_message_id, status, attempts, next_attempt_at, created_at)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?)",
-        (conversation_id, direction, author, agent_id, text,
-         json.dumps(buttons, ensure_ascii=False) if buttons else None,
-         json.dumps(media, ensure_ascii=False) if media else None,
-         1 if internal else 0, channel_message_id, status,
-         ts if status == "queued" else None, ts),
-    )
+    inbound_channel = channel if direction == "in" and channel_message_id else None
+    try:
+        cursor = db.execute(
+            "INSERT INTO messages (conversation_id, direction, author, agent_id, text, buttons, media,"
+            " internal, channel_message_id, status, attempts, next_attempt_at, created_at, inbound_channel)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?)",
+            (conversation_id, direction, author, agent_id, text,
+             json.dumps(buttons, ensure_ascii=False) if buttons else None,
+             json.dumps(media, ensure_ascii=False) if media else None,
+             1 if internal else 0, channel_message_id, status,
+             ts if status == "queued" else None, ts, inbound_channel),
+        )
+    except sqlite3.IntegrityError:
+        existing = find_inbound(db, inbound_channel, channel_message_id) if inbound_channel else None
+        if existing is None:
+            raise
+        raise DuplicateInbound(existing) from None
     return get_message(db, cursor.lastrowid)
 
 
@@ -334,6 +354,25 @@ def next_outbound_due_at(db: sqlite_utils.Database) -> str | None:
     row = _row(db, "SELECT MIN(next_attempt_at) AS t FROM messages"
                    " WHERE direction='out' AND status='queued' AND internal=0")
     return row["t"] if row else None
+
+
+def claim_outbound(db: sqlite_utils.Database, message_id: int, owner: str, lease_seconds: float) -> bool:
+    """Take the lease on a queued outbound message; False when another gateway holds it.
+
+    One UPDATE decides (claimed by nobody, by us, or its lease expired), so two gateways on one
+    store never both send a message. A gateway that dies mid-send leaves the lease to expire."""
+    cursor = db.execute(
+        "UPDATE messages SET claimed_by=?, claimed_until=? WHERE id=? AND status='queued'"
+        " AND (claimed_by IS NULL OR claimed_by=? OR claimed_until < ?)",
+        (owner, later(lease_seconds), message_id, owner, now()),
+    )
+    return cursor.rowcount == 1
+
+
+def release_outbound(db: sqlite_utils.Database, message_id: int, owner: str) -> None:
+    """Give the lease back (after sent/failed/retry scheduled): any gateway may retry it."""
+    db.execute("UPDATE messages SET claimed_by=NULL, claimed_until=NULL WHERE id=? AND claimed_by=?",
+               (message_id, owner))
 
 
 def mark_attempt(db: sqlite_utils.Database, message_id: int) -> None:

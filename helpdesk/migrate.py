@@ -39,6 +39,9 @@ def apply(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[str
         conn.isolation_level = None  # we manage the transaction ourselves
         try:
             conn.execute("BEGIN IMMEDIATE")
+            if conn.execute("SELECT 1 FROM _migrations WHERE name=?", (name,)).fetchone():
+                conn.execute("COMMIT")  # another process (a second gateway) ran it meanwhile
+                continue
             if callable(step):
                 step(conn)
             else:
