@@ -129,7 +129,14 @@ def test_lookup_by_plate_and_date_fr(orders_db):
 def test_failed_lookups_all_look_the_same(orders_db, slots):
     events, messages = lookup({"language": "nl", **slots}, sender="probe")
     assert messages[0]["text"].startswith(texts.text("not_found", "nl"))
-    assert "10000001" not in messages[0]["text"] or slots.get("order_number") == "10000001"
+    # Nothing the store holds may show, except what the customer typed themselves (echoed so they
+    # see what to fix): checked for every stored order, including the one that belongs to someone else.
+    text, typed = messages[0]["text"].lower(), " ".join(str(v) for v in slots.values()).lower()
+    for order in ORDERS.values():
+        for value in (order.order_number, order.email, order.plate, order.carrier, order.tracking_number,
+                      order.items, texts.format_date(order.order_date, "nl")):
+            if value and str(value).lower() not in typed:
+                assert str(value).lower() not in text, f"reply reveals {value!r} of order {order.order_number}"
     assert slot_events(events)["failed_lookups"] == 1.0
     assert slot_events(events)["found_order"] is None
 

@@ -1,8 +1,6 @@
 """Constants and helpers shared by the channel tests and their fixtures (local test servers' credentials)."""
 
-import asyncio
-import socket
-import time
+from support.waiting import free_port, settle, wait_until  # noqa: F401  (tests/support: the one shared copy)
 
 ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 AUTH_TOKEN = "test-auth-token-0123456789abcdef"
@@ -37,20 +35,3 @@ def email_settings(dovecot, sink) -> dict:
         "SMTP_FROM": f"Shop Support <{MAILBOX}>",
         "SHOP_NAME": "Test Shop",
     }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def wait_until(predicate, timeout: float = 15.0, interval: float = 0.05):
-    """Poll `predicate` until it returns something truthy or `timeout` passes; return its last value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        await asyncio.sleep(interval)
-    return predicate()

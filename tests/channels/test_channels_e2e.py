@@ -15,7 +15,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from channels_support import wait_until as support_wait_until
-from channels_support import AUTH_TOKEN, MAILBOX, WA_FROM, email_settings, whatsapp_settings
+from channels_support import AUTH_TOKEN, MAILBOX, WA_FROM, email_settings, settle, whatsapp_settings
 from connectors.flow import BOT_DOWN
 
 pytestmark = pytest.mark.slow
@@ -60,7 +60,7 @@ async def test_whatsapp_signed_message_gets_the_bots_answer_once(make_gateway, t
     assert results == [(200, EMPTY_TWIML)] * 2
     assert ack_seconds < 5  # acknowledged before the bot turn finishes, not after
     got = await asyncio.to_thread(twilio.wait_for, len(expected), 60, f"whatsapp:{customer}")
-    await asyncio.sleep(1.5)  # anything extra (a second reply) would arrive now
+    await settle(gw.app, quiet=1.0, extra=lambda: len(twilio.messages))  # a second reply would be here now
     got = [m for m in twilio.messages if m["to"] == f"whatsapp:{customer}"]
     print(f"\nwhatsapp e2e: direct Rasa turn {probe_seconds:.2f}s, webhook ack {ack_seconds:.3f}s, "
           f"first reply at stand-in {got[0]['received_at'] - started:.2f}s" if got else "no reply")

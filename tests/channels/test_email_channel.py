@@ -12,7 +12,7 @@ import aiohttp
 import pytest
 
 from channels_support import wait_until as support_wait_until
-from channels_support import MAILBOX, email_settings, free_port
+from channels_support import MAILBOX, email_settings, free_port, settle
 from connectors import flow, outbox
 from connectors.channels.email import adapter as email_channel
 from connectors.channels.email import smtp as email_smtp
@@ -111,7 +111,7 @@ async def test_same_mail_twice_is_stored_once(gw, dovecot):
     await wait_until(lambda: dovecot.flags(MAILBOX).get("<dup@example.fr>"))
     dovecot.append(MAILBOX, raw)  # e.g. delivered twice, or a crash before marking seen
     await wait_until(lambda: all(dovecot.flags(MAILBOX).values()) and len(dovecot.flags(MAILBOX)) == 1)
-    await asyncio.sleep(0.8)
+    await settle(gw.app)
     assert len(gw.rows("SELECT * FROM messages WHERE direction='in'")) == 1
     assert gw.app["channel_stats"]["email"]["duplicates"] >= 1
 

@@ -13,7 +13,7 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from channels_support import wait_until as support_wait_until
-from channels_support import AUTH_TOKEN, WA_FROM, whatsapp_settings
+from channels_support import AUTH_TOKEN, WA_FROM, settle, whatsapp_settings
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 CUSTOMER = "+32470111222"
@@ -119,7 +119,7 @@ async def test_media_only_keeps_urls_and_gets_a_polite_text_only_reply(gw, twili
     inbound = gw.rows("SELECT * FROM messages WHERE direction='in'")
     assert len(inbound) == 1 and inbound[0]["text"] in (None, "")
     assert '"image/jpeg"' in inbound[0]["media"] and "ME2" in inbound[0]["media"]
-    await asyncio.sleep(0.5)
+    await settle(gw.app, extra=lambda: len(twilio.messages))
     assert len(twilio.messages) == 1
 
 
@@ -163,7 +163,7 @@ async def test_long_reply_is_split_below_1600_characters(gw, twilio):
     text = " ".join(f"zin{i}." for i in range(700))  # ~5400 characters
     msg = outbox.enqueue(gw.app, conv["id"], text, author="agent")
     parts = await asyncio.to_thread(twilio.wait_for, 4, 10)
-    await asyncio.sleep(0.3)
+    await settle(gw.app, extra=lambda: len(twilio.messages))
     assert len(twilio.messages) == 4 and all(len(p["body"]) <= 1600 for p in parts)
     assert " ".join(p["body"] for p in parts).split() == text.split()
     row = await wait_until(lambda: gw.rows("SELECT * FROM messages WHERE id=? AND status != 'queued'",

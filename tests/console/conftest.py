@@ -1,7 +1,6 @@
 """Fixtures for the agent console: a real gateway app on a real SQLite file, agents, conversations."""
 from __future__ import annotations
 
-import socket
 from dataclasses import dataclass
 
 import pytest
@@ -10,14 +9,11 @@ from aiohttp.test_utils import TestServer
 
 from connectors import handoff, hours, store
 from connectors.console import accounts
+from support.waiting import free_port  # noqa: F401  (re-exported for the console tests)
 
 PASSWORD = "correct horse battery"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

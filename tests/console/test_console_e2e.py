@@ -8,7 +8,6 @@ test's tmp dir) so a person can look at the console.
 """
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from connectors import hours, store
+from support.waiting import settle
 
 from .conftest import PASSWORD, free_port, make_agent
 
@@ -161,7 +161,7 @@ async def test_agent_takes_over_and_hands_back(live_gateway, rasa_stack, tmp_pat
             await agent.screenshot(path=str(shots / "04-console-note.png"))
             assert "Klant wacht" not in await customer.locator("#helpdesk-widget").inner_text()
 
-            await asyncio.sleep(1.0)  # give a (wrong) bot turn time to show up
+            await settle(app, quiet=1.0)  # a (wrong) bot turn would be stored by now
             assert user_turns(rasa_stack, conv_id) == turns_at_handoff, "a message reached Rasa during handoff"
             assert sum(1 for f in frames if f.get("type") == "typing") == typing_before, "bot typing shown"
             assert await customer.locator("#helpdesk-widget .row[data-from=bot]").count() == bot_rows_before

@@ -1,7 +1,6 @@
 """Gateway fixtures: a real gateway app on a free loopback port with its own SQLite file."""
 from __future__ import annotations
 
-import socket
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import AsyncIterator
@@ -11,12 +10,9 @@ import pytest
 from aiohttp import web
 
 from connectors.app import create_app
+from support.waiting import free_port  # noqa: F401  (re-exported for the gateway tests)
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Gateway:

@@ -8,6 +8,7 @@ from aiohttp import web
 
 from connectors import outbox, store
 from connectors.app import create_app
+from support.waiting import settle, wait_until
 
 
 def _conversation(db, channel: str = "test") -> dict:
@@ -127,11 +128,8 @@ async def test_restart_resumes_queued_messages_exactly_once(tmp_path):
     runner = web.AppRunner(app)
     await runner.setup()  # on_startup: the outbox worker starts and finds the queued rows
     try:
-        for _ in range(100):
-            if len(send.delivered) >= 2:
-                break
-            await asyncio.sleep(0.05)
-        await asyncio.sleep(0.2)
+        await wait_until(lambda: len(send.delivered) >= 2, what="both queued rows delivered")
+        await settle(app, extra=lambda: len(send.delivered))  # a third (resent "old") would show now
     finally:
         await runner.cleanup()
     assert send.delivered == ["a", "b"]

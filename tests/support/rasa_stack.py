@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from typing import Any
 
 from helpdesk.paths import BOT_DIR, MODELS_DIR, ROOT
 from helpdesk.train import ensure_model, rasa_bin, rasa_env
+from support.waiting import free_port
 
 # ~40 s on a quiet machine; several stacks and trainings at once on 2 cores can take minutes.
 START_TIMEOUT = float(os.environ.get("RASA_STACK_TIMEOUT", "600"))
@@ -36,10 +36,6 @@ def _die_with_parent() -> None:
         pass
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def http_json(method: str, url: str, body: Any = None, timeout: float = 30) -> Any:
