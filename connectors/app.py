@@ -32,7 +32,7 @@ def create_app(settings: dict[str, Any] | None = None) -> web.Application:
     """Build the gateway. `settings` override the environment (tests pass DB path and URLs)."""
     app = web.Application(client_max_size=1024 * 1024)
     app["settings"] = resolve_settings(settings)
-    app["db"] = store.open_db(app["settings"].HELPDESK_DB)
+    app["db"] = store.open_configured(app["settings"])
     bus.setup(app)
     outbox.setup(app)
     flow.setup(app)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-import sqlite3
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
@@ -21,6 +20,7 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
+from connectors import sql
 from connectors.migrations import MIGRATIONS
 from helpdesk import migrate
 
@@ -54,12 +54,22 @@ def later(seconds: float) -> str:
     return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
 
 
+def open_configured(settings) -> sqlite_utils.Database:
+    """The store the settings name: Postgres at DATABASE_URL when set, else SQLite at HELPDESK_DB."""
+    return open_db(settings.get("DATABASE_URL") or settings.HELPDESK_DB)
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (and create if needed) the conversations database at `path`.
+    """Open (and create if needed) the conversations database at `path` (a file, or a
+    postgresql:// URL: then a `connectors.sql.PgDatabase` with the same surface).
 
     WAL + synchronous=NORMAL: a committed write survives a killed process, and readers (the
     console, tests) never block the gateway's writer.
     """
+    if sql.is_postgres_url(str(path)):  # DATABASE_URL: same queries, through connectors/sql.py
+        pg = sql.PgDatabase(str(path))
+        migrate.apply(pg, MIGRATIONS)
+        return pg
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(str(path))
@@ -84,15 +94,12 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
     db.conn.execute("COMMIT")
 
 
-def _rows(db: sqlite_utils.Database, sql: str, params: tuple | dict = ()) -> list[dict]:
-    cursor = db.execute(sql, params)
-    cols = [c[0] for c in cursor.description]
-    return [dict(zip(cols, row)) for row in cursor.fetchall()]
+def _rows(db: sqlite_utils.Database, query: str, params: tuple | dict = ()) -> list[dict]:
+    return sql.rows(db, query, params)
 
 
-def _row(db: sqlite_utils.Database, sql: str, params: tuple | dict = ()) -> dict | None:
-    rows = _rows(db, sql, params)
-    return rows[0] if rows else None
+def _row(db: sqlite_utils.Database, query: str, params: tuple | dict = ()) -> dict | None:
+    return sql.row(db, query, params)
 
 
 # ---------------------------------------------------------------- contacts
@@ -287,7 +294,7 @@ def add_message(db: sqlite_utils.Database, conversation_id: str, *, direction: s
              1 if internal else 0, channel_message_id, status,
              ts if status == "queued" else None, ts, inbound_channel),
         )
-    except sqlite3.IntegrityError:
+    except sql.integrity_errors():
         existing = find_inbound(db, inbound_channel, channel_message_id) if inbound_channel else None
         if existing is None:
             raise
@@ -316,7 +323,7 @@ def list_messages(db: sqlite_utils.Database, conversation_id: str, *, include_in
     rows = _rows(
         db,
         f"SELECT * FROM (SELECT * FROM messages WHERE conversation_id=?{where}"
-        " ORDER BY id DESC LIMIT ?) ORDER BY id",
+        " ORDER BY id DESC LIMIT ?) AS recent ORDER BY id",
         (conversation_id, limit),
     )
     return [_decode_message(r) for r in rows]

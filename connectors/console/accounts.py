@@ -1,5 +1,7 @@
 """Agent accounts: the `agents` table and argon2 password hashes.
 
+Plain SQL through connectors/sql.py, so the same queries run on SQLite and on Postgres.
+
 Only hashes are stored (argon2id via argon2-cffi). Verification of an unknown email still runs a
 hash check against a dummy hash so the response time doesn't tell which emails exist.
 """
@@ -11,6 +13,8 @@ import re
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlite_utils import Database
+
+from connectors import sql
 
 ROLES = ("agent", "admin")
 MIN_PASSWORD = 10
@@ -46,11 +50,12 @@ def add(db: Database, email: str, name: str, password: str, role: str = "agent",
         raise ValueError(f"an agent with email {email} already exists")
     row = {"email": email, "name": name.strip(), "role": role, "password_hash": _hasher.hash(password)}
     if existing:
-        db["agents"].update(existing["id"], row)
+        db.execute("UPDATE agents SET name=?, role=?, password_hash=? WHERE id=?",
+                   (row["name"], row["role"], row["password_hash"], existing["id"]))
         return get(db, existing["id"])
-    row["created_at"] = now_iso()
-    agent_id = db["agents"].insert(row).last_pk
-    return get(db, agent_id)
+    cursor = db.execute("INSERT INTO agents (email, name, role, password_hash, created_at) VALUES (?,?,?,?,?)",
+                        (email, row["name"], role, row["password_hash"], now_iso()))
+    return get(db, cursor.lastrowid)
 
 
 def public(agent: dict) -> dict:
@@ -59,17 +64,15 @@ def public(agent: dict) -> dict:
 
 
 def get(db: Database, agent_id: int) -> dict | None:
-    rows = list(db["agents"].rows_where("id = ?", [agent_id]))
-    return rows[0] if rows else None
+    return sql.row(db, "SELECT * FROM agents WHERE id=?", (agent_id,))
 
 
 def get_by_email(db: Database, email: str) -> dict | None:
-    rows = list(db["agents"].rows_where("email = ?", [email.strip().lower()]))
-    return rows[0] if rows else None
+    return sql.row(db, "SELECT * FROM agents WHERE email=?", (email.strip().lower(),))
 
 
 def list_all(db: Database) -> list[dict]:
-    return [public(a) | {"created_at": a["created_at"]} for a in db["agents"].rows_where(order_by="id")]
+    return [public(a) | {"created_at": a["created_at"]} for a in sql.rows(db, "SELECT * FROM agents ORDER BY id")]
 
 
 def check_password(password_hash: str | None, password: str) -> bool:

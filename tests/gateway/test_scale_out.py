@@ -1,5 +1,6 @@
 """Several gateways side by side on one store: no message sent twice, dedupe holds, live updates
-cross gateways over a real Redis (private redis-server, tests/support/engines.py)."""
+cross gateways over a real Redis (private redis-server, tests/support/engines.py). The store tests
+run on both engines: a shared SQLite file and a private Postgres (DATABASE_URL)."""
 from __future__ import annotations
 
 import asyncio
@@ -12,6 +13,14 @@ from connectors import bus, flow, outbox, store
 from .conftest import running_gateway
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request) -> dict:
+    """Settings for the gateways' shared store: {} = the SQLite file, else a fresh Postgres database."""
+    if request.param == "sqlite":
+        return {}
+    return {"DATABASE_URL": request.getfixturevalue("postgres").new_database()}
+
+
 async def _until(condition, timeout: float = 15.0, what: str = "condition") -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -20,7 +29,7 @@ async def _until(condition, timeout: float = 15.0, what: str = "condition") -> N
         await asyncio.sleep(0.05)
 
 
-async def test_two_gateways_send_every_queued_message_once_and_in_order(tmp_path):
+async def test_two_gateways_send_every_queued_message_once_and_in_order(tmp_path, backend):
     db_path = tmp_path / "shared.db"
     sent: list[tuple[str, int, str]] = []  # (gateway, message id, conversation id)
 
@@ -31,7 +40,7 @@ async def test_two_gateways_send_every_queued_message_once_and_in_order(tmp_path
             return f"{name}-{message['id']}"
         return send
 
-    async with running_gateway(db_path) as a, running_gateway(db_path) as b:
+    async with running_gateway(db_path, **backend) as a, running_gateway(db_path, **backend) as b:
         outbox.register_sender(a.app, "test", sender("a"))
         outbox.register_sender(b.app, "test", sender("b"))
         queued: dict[str, list[int]] = {}
@@ -55,9 +64,9 @@ async def test_two_gateways_send_every_queued_message_once_and_in_order(tmp_path
         assert {g for g, _, _ in sent} <= {"a", "b"}
 
 
-async def test_a_webhook_redelivered_to_another_gateway_is_stored_once(tmp_path):
+async def test_a_webhook_redelivered_to_another_gateway_is_stored_once(tmp_path, backend):
     db_path = tmp_path / "shared.db"
-    async with running_gateway(db_path) as a, running_gateway(db_path) as b:
+    async with running_gateway(db_path, **backend) as a, running_gateway(db_path, **backend) as b:
         results = await asyncio.gather(*(
             flow.receive(gw.app, channel="whatsapp", identity="+32470000001", text="hallo",
                          channel_message_id="SM0001")
@@ -68,8 +77,8 @@ async def test_a_webhook_redelivered_to_another_gateway_is_stored_once(tmp_path)
         assert rows[0] == 1
 
 
-def test_inbound_ids_are_unique_per_channel_in_the_schema(tmp_path):
-    db = store.open_db(tmp_path / "s.db")
+def test_inbound_ids_are_unique_per_channel_in_the_schema(tmp_path, backend):
+    db = store.open_db(backend.get("DATABASE_URL") or tmp_path / "s.db")
     contact = store.get_or_create_contact(db, "whatsapp", "+32470000002")
     conv = store.create_conversation(db, contact["id"], "whatsapp")
     first = store.add_message(db, conv["id"], direction="in", author="customer", text="a",
@@ -80,10 +89,10 @@ def test_inbound_ids_are_unique_per_channel_in_the_schema(tmp_path):
     assert dup.value.existing["id"] == first["id"]
 
 
-async def test_redis_bus_carries_updates_and_widget_replies_across_gateways(tmp_path, redis_server):
+async def test_redis_bus_carries_updates_and_widget_replies_across_gateways(tmp_path, redis_server, backend):
     db_path = tmp_path / "shared.db"
-    async with running_gateway(db_path, REDIS_URL=redis_server.url) as a, \
-            running_gateway(db_path, REDIS_URL=redis_server.url) as b:
+    async with running_gateway(db_path, REDIS_URL=redis_server.url, **backend) as a, \
+            running_gateway(db_path, REDIS_URL=redis_server.url, **backend) as b:
         # The console on gateway A is live for what happens on gateway B.
         sub = bus.subscribe(a.app, topics={"conversation"})
         conv = flow.conversation_for(b.app, "web", "tok-hash-1", language="nl", token_hash="tok-hash-1")
