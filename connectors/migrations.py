@@ -100,8 +100,18 @@ UPDATE messages SET inbound_channel = (SELECT c.channel FROM conversations c WHE
 CREATE UNIQUE INDEX IF NOT EXISTS messages_inbound_unique ON messages(inbound_channel, channel_message_id)
 """
 
+# Jobs that must run on one gateway only (the IMAP poller): a lease row per job (store.hold_lease).
+LEASES = """
+CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY,
+    owner TEXT,
+    until TEXT
+)
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_core", CORE),
     ("0002_agent_sessions", AGENT_SESSIONS),
     ("1101_scale_out", SCALE_OUT),
+    ("1102_leases", LEASES),
 ]

@@ -382,6 +382,24 @@ def release_outbound(db: sqlite_utils.Database, message_id: int, owner: str) -> 
                (message_id, owner))
 
 
+def hold_lease(db: sqlite_utils.Database, name: str, owner: str, seconds: float) -> bool:
+    """Take or renew the lease on a job that must run on one gateway only (the IMAP poller).
+
+    True while `owner` holds it; another owner gets it only after it expired (its holder died
+    or stopped renewing), so with several gateways exactly one runs the job."""
+    db.execute("INSERT OR IGNORE INTO leases (name, owner, until) VALUES (?, NULL, NULL)", (name,))
+    cursor = db.execute(
+        "UPDATE leases SET owner=?, until=? WHERE name=? AND (owner IS NULL OR owner=? OR until < ?)",
+        (owner, later(seconds), name, owner, now()),
+    )
+    return cursor.rowcount == 1
+
+
+def release_lease(db: sqlite_utils.Database, name: str, owner: str) -> None:
+    """A clean stop hands the job over at once instead of after the lease runs out."""
+    db.execute("UPDATE leases SET owner=NULL, until=NULL WHERE name=? AND owner=?", (name, owner))
+
+
 def mark_attempt(db: sqlite_utils.Database, message_id: int) -> None:
     """Count an attempt BEFORE sending, so a crash mid-send is visible afterwards."""
     db.execute("UPDATE messages SET attempts = attempts + 1 WHERE id=?", (message_id,))
