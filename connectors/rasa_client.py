@@ -85,6 +85,13 @@ async def turn(session: aiohttp.ClientSession, rasa_url: str, sender: str, messa
             break
         except aiohttp.ClientConnectorError as exc:  # never reached that server: the next may take it
             refused = RasaError(f"Rasa unreachable: {exc}", retryable=True)
+        except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
+            # A kept-alive connection to a server that died (kill -9): reset, not refused. If a
+            # fresh connection is refused the server is gone (it saves the tracker only at the
+            # end of a turn), so the next server takes the turn; a live server may have seen it.
+            if await healthy(session, url, "/"):
+                raise RasaError(f"Rasa failed mid-turn: {type(exc).__name__}: {exc}") from exc
+            refused = RasaError(f"Rasa died: {type(exc).__name__}: {exc}", retryable=True)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             raise RasaError(f"Rasa failed mid-turn: {type(exc).__name__}: {exc}") from exc
     else:

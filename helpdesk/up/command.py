@@ -9,7 +9,8 @@ from typing import Callable
 import click
 
 from helpdesk import settings
-from helpdesk.up.endpoints import endpoints_yaml
+from helpdesk.up.endpoints import endpoints_yaml, prepare_tracker_store
+from helpdesk.up.endpoints import rasa_env as tracker_store_env
 from helpdesk.paths import BOT_DIR, MODELS_DIR, RASA_VENV, ROOT, VAR_DIR
 
 
@@ -36,16 +37,28 @@ def _rasa_servers() -> list[tuple[str, int, str]]:
             for i in range(rasa_servers())]
 
 
+def _gateways() -> list[tuple[str, int]]:
+    """(child name, port) per gateway (GATEWAYS), on consecutive ports from HELPDESK_PORT.
+
+    Several gateways share one store and one bus: they need REDIS_URL (a widget on one gateway
+    must see the reply another one delivers); put a load balancer with WebSocket support in front
+    (docs/scaling.md)."""
+    current = settings.current()
+    count = max(1, current.GATEWAYS)
+    if count > 1 and not current.REDIS_URL:
+        raise click.ClickException("GATEWAYS > 1 needs REDIS_URL (live updates between gateways); "
+                                   "see docs/scaling.md")
+    return [("gateway" if i == 0 else f"gateway-{i + 1}", current.HELPDESK_PORT + i) for i in range(count)]
+
+
 def _children(echo) -> list:
-    """The three processes of a running helpdesk, in start order."""
+    """The processes of a running helpdesk, in start order: action server, Rasa servers, gateways."""
     from helpdesk.up.supervisor import Child, http_ok
 
     current = settings.current()
-    port = current.HELPDESK_PORT
     actions_port = current.ACTIONS_PORT
     rasas = _rasa_servers()
     actions_url = f"http://127.0.0.1:{actions_port}"
-    gateway_url = f"http://127.0.0.1:{port}"
     logs = Path(current.HELPDESK_LOG_DIR)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -63,18 +76,20 @@ def _children(echo) -> list:
                 OMP_NUM_THREADS=base.get("OMP_NUM_THREADS", "2"))
     actions_env = dict(base, SANIC_HOST="127.0.0.1",
                        PYTHONPATH=os.pathsep.join([str(ROOT), str(BOT_DIR)]))
-    rasa_env = dict(base, PYTHONPATH=str(BOT_DIR))  # custom NLU components: bot/components
-    gateway_env = dict(base, HELPDESK_PORT=str(port), RASA_URL=",".join(url for _, _, url in rasas),
+    rasa_env = dict(base, PYTHONPATH=str(BOT_DIR), **tracker_store_env(current))  # components: bot/components
+    prepare_tracker_store(current)
+    gateway_env = dict(base, RASA_URL=",".join(url for _, _, url in rasas),
                        ACTIONS_URL=actions_url, PYTHONPATH=str(ROOT))
 
     def rasa_ready(url: str) -> Callable[[], bool]:
         return lambda: http_ok(f"{url}/status",
                                lambda status, body: status == 200 and bool((body or {}).get("model_file")))
 
-    def gateway_ready() -> bool:
+    def gateway_ready(gateway_url: str) -> Callable[[], bool]:
         # 503 "degraded" still means the gateway serves; the body says which part is down.
-        return http_ok(f"{gateway_url}/healthz",
-                       lambda status, body: status in (200, 503) and (body or {}).get("gateway", {}).get("ok"))
+        return lambda: http_ok(f"{gateway_url}/healthz",
+                               lambda status, body: status in (200, 503)
+                               and (body or {}).get("gateway", {}).get("ok"))
 
     return [
         Child("actions", [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "-p", str(actions_port)],
@@ -84,8 +99,9 @@ def _children(echo) -> list:
                        "--credentials", str(BOT_DIR / "credentials.yml")],
                 BOT_DIR, rasa_env, logs / f"{name}.log", rasa_ready(url))
           for name, rasa_port, url in rasas),
-        Child("gateway", [sys.executable, "-m", "connectors"], ROOT, gateway_env, logs / "gateway.log",
-              gateway_ready),
+        *(Child(name, [sys.executable, "-m", "connectors"], ROOT, dict(gateway_env, HELPDESK_PORT=str(gw_port)),
+                logs / f"{name}.log", gateway_ready(f"http://127.0.0.1:{gw_port}"))
+          for name, gw_port in _gateways()),
     ]
 
 
@@ -117,6 +133,8 @@ def up(timeout: float) -> None:
             echo(f"  widget script         http://127.0.0.1:{port}/widget.js")
             echo(f"  agent console         http://127.0.0.1:{port}/agent")
             echo(f"  health                http://127.0.0.1:{port}/healthz")
+            for name, gw_port in _gateways()[1:]:
+                echo(f"  {name:<21} http://127.0.0.1:{gw_port}/ (same conversations: put a load balancer in front)")
             echo(f"  WhatsApp webhook      {public.rstrip('/')}/webhooks/whatsapp")
             echo("Ctrl-C stops everything.")
             sup.watch()

@@ -11,6 +11,10 @@ from __future__ import annotations
 import json
 from urllib.parse import urlsplit
 
+# Rasa's SQL tracker store names its table `events`, like the gateway's audit trail: on one
+# Postgres database Rasa gets its own schema (POSTGRESQL_SCHEMA, read by Rasa itself).
+RASA_PG_SCHEMA = "rasa"
+
 from helpdesk.settings import Settings
 
 
@@ -50,3 +54,18 @@ def endpoints_yaml(current: Settings, actions_url: str) -> str:
     lines = ["action_endpoint:", f"  url: {_q(actions_url + '/webhook')}",
              *tracker_store_lines(current), *lock_store_lines(current)]
     return "\n".join(lines) + "\n"
+
+
+def rasa_env(current: Settings) -> dict[str, str]:
+    """Environment Rasa needs for the tracker store above."""
+    return {"POSTGRESQL_SCHEMA": RASA_PG_SCHEMA} if current.DATABASE_URL else {}
+
+
+def prepare_tracker_store(current: Settings) -> None:
+    """Create Rasa's schema on Postgres before the Rasa servers start (Rasa only checks it exists)."""
+    if not current.DATABASE_URL:
+        return
+    import psycopg
+
+    with psycopg.connect(current.DATABASE_URL, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{RASA_PG_SCHEMA}"')
