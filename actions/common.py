@@ -37,6 +37,12 @@ def sender_identity(tracker: Tracker) -> str:
     return str(identity) if identity else f"sender:{tracker.sender_id}"
 
 
+def client(tracker: Tracker) -> str | None:
+    """The web client's address as the gateway's keyed hash (metadata `client`), if any."""
+    value = metadata(tracker).get("client")
+    return str(value) if value else None
+
+
 def as_int(value: Any) -> int:
     try:
         return int(float(value or 0))

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import json
 import logging
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import texts
+from actions import faq_search
 from actions.common import as_int, language, latest_intent, latest_text
 from actions.handoff import hand_off
-from helpdesk.paths import FAQ_DIR
+from helpdesk import wording
 
 logger = logging.getLogger(__name__)
 MAX_MISSES = 2
@@ -32,22 +29,11 @@ def button_payload(faq_id: str) -> str:
     return "/faq_select" + json.dumps({"faq_id": faq_id})
 
 
-@lru_cache(maxsize=32)
-def _collection(path: str, mtime: float) -> dict[str, dict]:
-    with open(path, encoding="utf-8") as fh:
-        entries = yaml.safe_load(fh) or []
-    return {e["id"]: e for e in entries if isinstance(e, dict) and "id" in e}
-
-
 def faq_entry(faq_id: str, lang: str) -> dict | None:
-    """One entry by id from faq/<lang>/<collection>.yml (format in docs/CONTRACTS.md)."""
-    collection = faq_id.split(".", 1)[0]
-    if not collection or "/" in collection or collection.startswith("."):
-        return None
-    path = FAQ_DIR / lang / f"{collection}.yml"
-    if not path.is_file():
-        return None
-    return _collection(str(path), path.stat().st_mtime).get(faq_id)
+    """One entry by id, through the FAQ service (honours FAQ_DIR; format in docs/CONTRACTS.md)."""
+    from faq.service import entry
+
+    return entry(faq_id, lang)
 
 
 def selected_faq_id(tracker: Tracker) -> str | None:
@@ -55,29 +41,6 @@ def selected_faq_id(tracker: Tracker) -> str | None:
         if entity.get("entity") == "faq_id" and entity.get("value"):
             return str(entity["value"])
     return None
-
-
-def search(query: str, lang: str) -> dict:
-    from faq.service import search as faq_search
-
-    return faq_search(query, k=3, lang=lang, prior=lang)
-
-
-def sure_answer(result: dict) -> str | None:
-    """The top answer of a search result whose decision is "answer", else None."""
-    results = result.get("results") or []
-    if result.get("decision") == "answer" and results:
-        return str(results[0]["answer"]).strip()
-    return None
-
-
-def confident_answer(query: str, lang: str) -> str | None:
-    """The FAQ's answer when the search is sure (decision "answer"), else None; never raises."""
-    try:
-        return sure_answer(search(query.strip(), lang))
-    except Exception:  # noqa: BLE001 - no answer is the safe outcome
-        logger.exception("FAQ search failed for %r", query)
-        return None
 
 
 class ActionAnswerFaq(Action):
@@ -88,7 +51,12 @@ class ActionAnswerFaq(Action):
         lang = language(tracker)
         if latest_intent(tracker) == "faq_select":
             faq_id = selected_faq_id(tracker)
-            entry = faq_entry(faq_id, lang) if faq_id else None
+            try:
+                entry = faq_entry(faq_id, lang) if faq_id else None
+            except Exception:  # the FAQ base must never crash the conversation
+                logger.exception("FAQ entry lookup failed")
+                dispatcher.utter_message(text=wording.text("faq_unavailable", lang))
+                return []
             if entry:
                 dispatcher.utter_message(text=str(entry["answer"]).strip())
                 return [SlotSet("faq_misses", 0.0)]
@@ -96,12 +64,12 @@ class ActionAnswerFaq(Action):
 
         query = latest_text(tracker).strip()
         try:
-            result = search(query, lang)
+            result = faq_search.search(query, lang)
         except Exception:  # the FAQ index must never crash the conversation
-            logger.exception("FAQ search failed for %r", query)
-            dispatcher.utter_message(text=texts.text("faq_unavailable", lang))
+            logger.exception("FAQ search failed")
+            dispatcher.utter_message(text=wording.text("faq_unavailable", lang))
             return []
-        answer = sure_answer(result)
+        answer = faq_search.sure_answer(result)
         if answer is not None:
             dispatcher.utter_message(text=answer)
             return [SlotSet("faq_misses", 0.0)]
@@ -110,7 +78,7 @@ class ActionAnswerFaq(Action):
             buttons = [
                 {"title": _short(r["question"]), "payload": button_payload(r["id"])} for r in results[:3]
             ]
-            dispatcher.utter_message(text=texts.text("faq_clarify", lang), buttons=buttons)
+            dispatcher.utter_message(text=wording.text("faq_clarify", lang), buttons=buttons)
             return [SlotSet("faq_misses", 0.0)]
         return self._miss(dispatcher, tracker, lang)
 
@@ -118,7 +86,7 @@ class ActionAnswerFaq(Action):
         misses = as_int(tracker.get_slot("faq_misses")) + 1
         if misses >= MAX_MISSES:
             return [SlotSet("faq_misses", float(misses))] + hand_off(dispatcher, lang, "misses")
-        dispatcher.utter_message(text=texts.text("faq_none", lang))
+        dispatcher.utter_message(text=wording.text("faq_none", lang))
         return [SlotSet("faq_misses", float(misses))]
 
 

@@ -13,8 +13,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import texts
 from actions.common import language, latest_text
+from actions.faq_search import confident_answer
+from helpdesk import wording
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ TEXT_KEYS = {"asked": "handoff_asked", "misses": "handoff_misses", "failed_looku
 def hand_off(dispatcher: CollectingDispatcher, lang: str, reason: str) -> list[dict[str, Any]]:
     if reason not in REASONS:
         raise ValueError(f"unknown handoff reason {reason!r}")
-    dispatcher.utter_message(text=texts.text(TEXT_KEYS[reason], lang))
+    dispatcher.utter_message(text=wording.text(TEXT_KEYS[reason], lang))
     dispatcher.utter_message(json_message={"handoff": {"reason": reason}})
     return [SlotSet("handoff", reason)]
 
@@ -62,11 +63,9 @@ class ActionHandoff(Action):
         lang = language(tracker)
         text = latest_text(tracker)
         if not asks_for_a_person(text):
-            from actions.faq_answer import confident_answer  # faq_answer imports this module
-
             answer = confident_answer(text, lang)
             if answer:
-                logger.info("request_human without asking for a person; answered from the FAQ: %r", text)
+                logger.info("request_human without asking for a person; answered from the FAQ")
                 dispatcher.utter_message(text=answer)
                 return [SlotSet("faq_misses", 0.0)]
         return hand_off(dispatcher, lang, "asked")

@@ -3,7 +3,9 @@
 Nothing is revealed unless the email matches AND (the order number matches, OR the plate and the
 order date match). A wrong email, a wrong number and a missing order all get the same reply, so
 nobody can probe which emails or orders exist. After 3 failed lookups in a conversation, or too
-many from one sender across conversations, the bot stops looking up and hands off.
+many from one sender or one client address across conversations, the bot stops looking up and
+hands off; once one email, plate or order number has failed too often (lookup_guard), lookups
+for it are refused for everyone with the reply of a final miss, and a person takes over.
 """
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import lookup_guard, texts
-from actions.common import MAX_FAILED_LOOKUPS, as_int, language, sender_identity
+from actions import lookup_guard
+from actions.common import MAX_FAILED_LOOKUPS, as_int, client, language, sender_identity
 from actions.handoff import hand_off
 from actions.orders_store import Order, OrdersStore, open_store
+from helpdesk import wording
 
 logger = logging.getLogger(__name__)
 
@@ -44,16 +47,16 @@ def find_order(store: OrdersStore, email: str | None, order_number: str | None,
 
 
 def describe(order: Order, lang: str) -> str:
-    return texts.text(
+    return wording.text(
         "order_found", lang,
         number=order.order_number,
-        date=texts.format_date(order.order_date, lang),
-        status=texts.STATUS_WORDS[order.status][lang],
-        carrier=order.carrier or texts.TEXTS["unknown"][lang],
-        tracking=order.tracking_number or texts.TEXTS["unknown"][lang],
-        expected=texts.format_date(order.expected_delivery, lang)
+        date=wording.format_date(order.order_date, lang),
+        status=wording.text(f"status.{order.status}", lang),
+        carrier=order.carrier or wording.text("unknown", lang),
+        tracking=order.tracking_number or wording.text("unknown", lang),
+        expected=wording.format_date(order.expected_delivery, lang)
         if order.status not in ("delivered", "cancelled", "refunded") else "-",
-        next=texts.NEXT_STEPS[order.status][lang],
+        next=wording.text(f"next_step.{order.status}", lang),
     )
 
 
@@ -61,10 +64,10 @@ def used_details(tracker: Tracker, lang: str) -> str:
     """Echo what the customer typed (never anything from the store) so they see what to fix."""
     email = tracker.get_slot("email") or "-"
     if tracker.get_slot("order_number"):
-        return texts.text("used_number", lang, email=email, number=tracker.get_slot("order_number"))
+        return wording.text("used_number", lang, email=email, number=tracker.get_slot("order_number"))
     date = tracker.get_slot("order_date")
-    shown = texts.format_date(dt.date.fromisoformat(date), lang) if date else "-"
-    return texts.text("used_plate", lang, email=email, plate=tracker.get_slot("plate") or "-", date=shown)
+    shown = wording.format_date(dt.date.fromisoformat(date), lang) if date else "-"
+    return wording.text("used_plate", lang, email=email, plate=tracker.get_slot("plate") or "-", date=shown)
 
 
 class ActionLookupOrder(Action):
@@ -74,9 +77,19 @@ class ActionLookupOrder(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         lang = language(tracker)
         identity = sender_identity(tracker)
+        asker = [identity, lookup_guard.client_key(client(tracker))]
+        targets = lookup_guard.target_keys(tracker.get_slot("email"), tracker.get_slot("order_number"),
+                                           tracker.get_slot("plate"))
         failed = as_int(tracker.get_slot("failed_lookups"))
-        if failed >= MAX_FAILED_LOOKUPS or lookup_guard.is_blocked(identity):
+        if failed >= MAX_FAILED_LOOKUPS or lookup_guard.blocked(asker):
             return hand_off(dispatcher, lang, "failed_lookups")
+        if lookup_guard.blocked(targets):
+            # Someone probed this customer's details too often: nobody gets them from the bot now,
+            # whoever asks. The reply is the one a final miss gets; a person takes over.
+            lookup_guard.record_failures(asker)
+            logger.info("order lookup refused: its target is over the limit")
+            return [SlotSet("failed_lookups", float(failed + 1)), SlotSet("found_order", None)] + hand_off(
+                dispatcher, lang, "failed_lookups")
 
         order = find_order(
             open_store(),
@@ -90,11 +103,11 @@ class ActionLookupOrder(Action):
             return [SlotSet("found_order", order.order_number)]
 
         failed += 1
-        lookup_guard.record_failure(identity)
-        logger.info("failed order lookup %d for %s", failed, identity)
+        lookup_guard.record_failures(asker + targets)
+        logger.info("failed order lookup %d for this sender", failed)
         # Keep every value: the customer corrects just the wrong one and the lookup runs again.
         events = [SlotSet("failed_lookups", float(failed)), SlotSet("found_order", None)]
         if failed >= MAX_FAILED_LOOKUPS:
             return events + hand_off(dispatcher, lang, "failed_lookups")
-        dispatcher.utter_message(text=texts.text("not_found", lang) + "\n" + used_details(tracker, lang))
+        dispatcher.utter_message(text=wording.text("not_found", lang) + "\n" + used_details(tracker, lang))
         return events

@@ -15,9 +15,10 @@ from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import lookup_guard, texts
-from actions.common import MAX_FAILED_LOOKUPS, as_int, form_active, language, latest_intent, latest_text, sender_identity
+from actions import lookup_guard
+from actions.common import MAX_FAILED_LOOKUPS, as_int, client, form_active, language, latest_intent, latest_text, sender_identity
 from actions.parsing import _fold
+from helpdesk import wording
 
 ORDER_SLOTS = ("email", "order_number", "plate", "order_date")
 # Intents that mean "something else" rather than a bad value: the form lets the rules handle them.
@@ -32,8 +33,9 @@ INVALID_KEYS = {"email": "invalid_email", "order_number": "invalid_order_number"
 
 
 def lookups_blocked(tracker: Tracker) -> bool:
-    return as_int(tracker.get_slot("failed_lookups")) >= MAX_FAILED_LOOKUPS or lookup_guard.is_blocked(
-        sender_identity(tracker)
+    """Too many failures in this conversation, from this customer or from this client address."""
+    return as_int(tracker.get_slot("failed_lookups")) >= MAX_FAILED_LOOKUPS or lookup_guard.blocked(
+        [sender_identity(tracker), lookup_guard.client_key(client(tracker))]
     )
 
 
@@ -61,7 +63,7 @@ class ValidateOrderLookupForm(FormValidationAction):
     def validate_order_date(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                             domain: dict) -> dict[str, Any]:
         if value and dt.date.fromisoformat(value) > dt.date.today():
-            dispatcher.utter_message(text=texts.text("future_date", language(tracker)))
+            dispatcher.utter_message(text=wording.text("future_date", language(tracker)))
             return {"order_date": None}
         return {"order_date": value}
 
@@ -87,5 +89,5 @@ class ValidateOrderLookupForm(FormValidationAction):
             return [SlotSet("lookup_by", "plate"), SlotSet("requested_slot", "plate")]
         if latest_intent(tracker) in OTHER_INTENTS:
             return events  # rejected: a question, a switch, a stop... the rules take it
-        dispatcher.utter_message(text=texts.text(INVALID_KEYS[requested], language(tracker)))
+        dispatcher.utter_message(text=wording.text(INVALID_KEYS[requested], language(tracker)))
         return events + [SlotSet(requested, None)]

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import unicodedata
+
+from faq.language import fold as _fold
 
 EMAIL_RE = re.compile(r"[A-Za-z0-9._%+'-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 ORDER_NUMBER_RE = re.compile(r"(?<![\w/.,:-])#?(\d{6,12})(?![\w/.,:-]|[.,]\d)")
@@ -90,11 +91,6 @@ def parse_email(text: str) -> str | None:
     return match.group(0).strip(".").lower() if match else None
 
 
-def looks_like_email_attempt(text: str) -> bool:
-    """An "@" or "at" domain-ish token: the customer tried to give an email address."""
-    return "@" in text
-
-
 # ---- dates ---------------------------------------------------------------------------------
 
 MONTHS = {
@@ -116,12 +112,6 @@ NUMBER_WORDS = {
     "een": 1, "één": 1, "twee": 2, "drie": 3, "vier": 4, "vijf": 5, "zes": 6, "zeven": 7,
     "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7,
 }
-
-
-def _fold(text: str) -> str:
-    """Lower case without accents: "Février" -> "fevrier", "aujourd’hui" -> "aujourd'hui"."""
-    text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
-    return "".join(c for c in text if not unicodedata.combining(c))
 
 
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:

@@ -15,7 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import parsing
 from actions.common import form_active, latest_intent, latest_text, metadata
-from actions.language import conversation_language
+from faq.language_policy import conversation_language
 
 LOOKUP_INTENTS = {"inform", "order_status"}
 
@@ -37,10 +37,12 @@ class ValidateSlotMappings(ValidationAction):
         return "action_validate_slot_mappings"
 
     async def extract_language(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
-        lang = conversation_language(
-            latest_text(tracker), latest_intent(tracker), tracker.get_slot("language"), metadata(tracker).get("language")
-        )
-        return {"language": lang}
+        """The gateway decides the language with the same rule and sends it as metadata `language`;
+        deciding again from it changes nothing, so bot replies and gateway notices agree. Without a
+        gateway (Rasa's REST channel used directly) the slot is the prior."""
+        hint = metadata(tracker).get("language")
+        prior = hint if hint in ("nl", "fr") else tracker.get_slot("language")
+        return {"language": conversation_language(latest_text(tracker), prior)}
 
     async def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
         if not _lookup_context(tracker):

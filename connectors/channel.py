@@ -58,10 +58,6 @@ def install(app: web.Application, channel: Channel) -> bool:
     return True
 
 
-def is_on(app: web.Application, name: str) -> bool:
-    return name in app.get("channels", {})
-
-
 def report(app: web.Application) -> dict[str, dict[str, Any]]:
     """Each known channel for /healthz: on/off, the reason when off, counters and details when on."""
     names = set(app["channel_stats"]) | outbox.channels_with_sender(app)

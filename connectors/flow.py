@@ -16,6 +16,8 @@ from typing import Any
 from aiohttp import web
 
 from connectors import bus, handoff, outbox, rasa_client, stats, store
+from faq.language_policy import conversation_language
+from helpdesk import wording
 
 log = logging.getLogger(__name__)
 
@@ -23,33 +25,21 @@ MAX_RASA_TEXT = 4000  # longer texts (emails) are stored whole but only their st
 RASA_RETRIES = (0.5, 1.5, 4.0)  # waits between attempts while Rasa refuses connections
 RESUME_WINDOW = timedelta(hours=1)  # after a restart, route unrouted messages this recent
 
-TEXT_ONLY = {
-    "nl": "Sorry, ik kan alleen tekstberichten lezen. Kun je je vraag in een bericht typen?",
-    "fr": "Désolé, je ne peux lire que des messages texte. Pouvez-vous écrire votre question ?",
-}
-BOT_DOWN = {
-    "nl": "Sorry, er ging iets mis aan onze kant. Probeer het zo meteen opnieuw.",
-    "fr": "Désolé, un problème technique est survenu de notre côté. Réessayez dans un instant.",
-}
+# Kept as a name: tests compare with it. The sentences live in helpdesk.wording.
+BOT_DOWN = wording.TEXTS["bot_down"]
 
 
 # ---------------------------------------------------------------- language
 
 
 def detect_language(text: str | None, prior: str | None) -> str:
-    """The conversation's language after this message (faq.language, prior wins when unsure)."""
-    if not text or text.startswith("/"):  # button payloads say nothing about the language
-        return prior or "nl"
+    """The conversation's language after this message: the one policy the bot applies too
+    (faq.language_policy), so notices and bot replies are always in the same language."""
     try:
-        from faq.language import detect
-    except ImportError:  # faq engine missing: keep what we had
-        return prior or "nl"
-    try:
-        lang, _confidence = detect(text, prior=prior)
+        return conversation_language(text, prior)
     except Exception:
         log.exception("language detection failed")
-        return prior or "nl"
-    return lang if lang in ("nl", "fr") else (prior or "nl")
+        return prior if prior in ("nl", "fr") else "nl"
 
 
 # ---------------------------------------------------------------- conversations
@@ -57,11 +47,14 @@ def detect_language(text: str | None, prior: str | None) -> str:
 
 def conversation_for(app: web.Application, channel: str, identity: str, *,
                      thread_key: str | None = None, name: str | None = None,
-                     language: str | None = None, token_hash: str | None = None) -> dict:
+                     language: str | None = None, token_hash: str | None = None,
+                     conversation_id: str | None = None, client_hash: str | None = None) -> dict:
     """The conversation a message from `identity` belongs to, created when there is none open.
 
     Email picks by thread (the root Message-ID); WhatsApp and web reuse the identity's open
     conversation. A closed conversation is never reopened: the customer gets a new one.
+    `conversation_id` names a new conversation announced before it existed (the web chat's
+    session frame); `client_hash` is the web client's pseudonymous address (per-address limits).
     """
     db = app["db"]
     contact = store.get_or_create_contact(db, channel, identity, name)
@@ -77,6 +70,9 @@ def conversation_for(app: web.Application, channel: str, identity: str, *,
         language=language if language in ("nl", "fr") else (previous or {}).get("language"),
         thread_key=thread_key,
         token_hash=token_hash or (previous or {}).get("token_hash"),
+        conversation_id=conversation_id if conversation_id and store.get_conversation(db, conversation_id) is None
+        else None,
+        client_hash=client_hash,
     )
     bus.publish(app, "conversation", conv)
     return conv
@@ -93,7 +89,8 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
 
     Returns `{"conversation_id", "message_id", "duplicate"}`; when it returns the message is
     committed. A redelivered `channel_message_id` returns the first copy with `duplicate=True`
-    and routes nothing. `meta["language"]` seeds a new conversation's language (widget config).
+    and routes nothing. `meta["language"]` seeds a new conversation's language (widget config);
+    `meta["no_reply"]` stores the message without routing it (automatic mail).
     """
     db = app["db"]
     meta = meta or {}
@@ -107,7 +104,8 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
             return {"conversation_id": existing["conversation_id"], "message_id": existing["id"],
                     "duplicate": True}
     conv = conversation_for(app, channel, identity, thread_key=thread_key, name=name,
-                            language=meta.get("language"), token_hash=meta.get("token_hash"))
+                            language=meta.get("language"), token_hash=meta.get("token_hash"),
+                            conversation_id=meta.get("conversation_id"), client_hash=meta.get("client_hash"))
     try:
         msg = store.add_message(db, conv["id"], direction="in", author="customer", text=text,
                                 status="received", media=media, channel_message_id=channel_message_id,
@@ -119,7 +117,13 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
     conv = store.update_conversation(db, conv["id"], last_customer_message_at=msg["created_at"])
     bus.publish(app, "message", msg)
     stats.count(app, channel, "received")
-    _spawn(app, conv["id"], msg["id"])
+    if meta.get("no_reply"):
+        # Automatic mail (out-of-office, bounce, list): stored for the agents, never shown to the
+        # bot, so nothing of ours (reply, apology, queue notice) goes back to a robot.
+        store.mark_inbound_routed(db, msg["id"])
+        store.add_event(db, conv["id"], "not_answered", "system", {"why": "automatic message"})
+    else:
+        _spawn(app, conv["id"], msg["id"])
     return {"conversation_id": conv["id"], "message_id": msg["id"], "duplicate": False}
 
 
@@ -173,7 +177,7 @@ async def _route_locked(app: web.Application, conversation_id: str, message_id: 
         store.mark_inbound_routed(db, message_id)  # the console already saw it on the bus
         return
     if not msg["text"]:
-        outbox.enqueue(app, conversation_id, TEXT_ONLY[language], author="bot")
+        outbox.enqueue(app, conversation_id, wording.text("text_only", language), author="bot")
         store.mark_inbound_routed(db, message_id)
         return
     bus.publish(app, "typing", {"conversation_id": conversation_id, "on": True})
@@ -188,7 +192,7 @@ async def _route_locked(app: web.Application, conversation_id: str, message_id: 
     # Replies and the "routed" mark commit together: a crash never answers one message twice.
     with store.transaction(db):
         if replies is None:
-            outbox.enqueue(app, conversation_id, BOT_DOWN[language], author="bot")
+            outbox.enqueue(app, conversation_id, wording.text("bot_down", language), author="bot")
         else:
             deliver_bot_replies(app, conversation_id, replies)
         store.mark_inbound_routed(db, message_id)
@@ -203,6 +207,7 @@ async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) 
         try:
             return await rasa_client.turn(app["http"], rasa_url, conv["id"], text, language,
                                           conv["channel"], f"contact:{conv['contact_id']}",
+                                          client=conv.get("client_hash"),
                                           spread=bool(app["settings"].REDIS_URL))
         except rasa_client.RasaError as exc:
             log.warning("Rasa turn for %s failed (attempt %d): %s", conv["id"], attempt + 1, exc)

@@ -23,6 +23,7 @@ import logging
 from aiohttp import web
 
 from connectors import bus, hours, outbox, store
+from helpdesk import wording
 
 log = logging.getLogger(__name__)
 
@@ -39,35 +40,24 @@ class NotAllowed(PermissionError):
 
 # ---------------------------------------------------------------- customer notices
 
-_CHANNEL_NL = {"web": "hier in deze chat", "whatsapp": "hier via WhatsApp",
-               "email": "in deze e-mailconversatie"}
-_CHANNEL_FR = {"web": "ici dans ce chat", "whatsapp": "ici sur WhatsApp",
-               "email": "dans cet échange d'e-mails"}
-
-
 def queue_notice(lang: str, channel: str, position: int, opening: dt.datetime | None,
                  now: dt.datetime, is_open: bool) -> str:
     """What the customer reads when queued: their place, and when someone answers if closed now."""
-    if lang == "fr":
-        place = f"Vous êtes numéro {position} dans la file d'attente."
-        if is_open:
-            return f"Un conseiller va reprendre la conversation dès que possible. {place}"
-        when = hours.describe(opening, now, "fr") if opening else "dès que possible"
-        return (f"Nos conseillers ne sont pas disponibles pour le moment. Quelqu'un vous répondra {when}, "
-                f"{_CHANNEL_FR.get(channel, _CHANNEL_FR['web'])} : inutile de renvoyer votre message. {place}")
-    place = f"Je bent nummer {position} in de wachtrij."
+    place = wording.text("queue_place", lang, position=position)
     if is_open:
-        return f"Een medewerker neemt het gesprek zo snel mogelijk over. {place}"
-    when = hours.describe(opening, now, "nl") if opening else "zo snel mogelijk"
-    return (f"Onze medewerkers zijn op dit moment niet beschikbaar. Iemand antwoordt je {when}, "
-            f"{_CHANNEL_NL.get(channel, _CHANNEL_NL['web'])}; je hoeft niets opnieuw te sturen. {place}")
+        return wording.text("queue_open", lang, place=place)
+    when = hours.describe(opening, now, lang) if opening else wording.text("queue_when_unknown", lang)
+    where = wording.text(f"where.{channel}" if f"where.{channel}" in wording.TEXTS else "where.web", lang)
+    return wording.text("queue_closed", lang, when=when, where=where, place=place)
 
 
-_TAKEN = {"nl": "{name} neemt het gesprek over.", "fr": "{name} prend le relais."}
-_BACK = {"nl": "Je praat weer met onze digitale assistent.",
-         "fr": "Vous êtes à nouveau en contact avec notre assistant virtuel."}
-_CLOSED = {"nl": "Dit gesprek is afgesloten. Stuur gerust een nieuw bericht als je nog een vraag hebt.",
-           "fr": "Cette conversation est terminée. N'hésitez pas à nous écrire si vous avez une autre question."}
+def _client_queue_full(app: web.Application, conv: dict) -> bool:
+    """Has this conversation's client address (web chat) as many queued chats as allowed?"""
+    client = conv.get("client_hash")
+    if not client:
+        return False
+    cap = app["settings"].WEBCHAT_MAX_QUEUED_PER_CLIENT
+    return store.queued_for_client(app["db"], client) >= cap
 
 
 def whatsapp_window_open(conv: dict, now: dt.datetime | None = None) -> bool:
@@ -131,6 +121,11 @@ def escalate(app: web.Application, conversation_id: str, reason: str, actor: str
         return conv
     if conv["state"] == "closed":
         raise HandoffError("conversation is closed")
+    if _client_queue_full(app, conv):
+        # Many fresh chats from one address asking for a person must not fill the agents' queue.
+        store.add_event(db, conversation_id, "handoff_refused", actor, {"reason": reason, "why": "client_queue_full"})
+        _notify(app, conv, wording.text("queue_full_for_client", _lang(conv)), courtesy=False)
+        return conv
     moved = store.transition(db, conversation_id, ("bot",), state="pending", handoff_reason=reason,
                              pending_since=store.now(), assigned_agent_id=None)
     if moved is None:  # someone else moved it meanwhile
@@ -177,7 +172,7 @@ def take(app: web.Application, conversation_id: str, agent: dict | int) -> dict:
         raise HandoffError("another agent already took this conversation")
     store.add_event(db, conversation_id, "taken", f"agent:{agent['id']}", {"from": conv["state"]})
     if agent.get("name"):
-        _notify(app, moved, _TAKEN[_lang(moved)].format(name=agent["name"]))
+        _notify(app, moved, wording.text("taken", _lang(moved), name=agent["name"]))
     return _changed(app, moved)
 
 
@@ -206,7 +201,7 @@ async def hand_back(app: web.Application, conversation_id: str, actor: str,
     if moved is None:
         raise HandoffError("the conversation changed meanwhile; reload")
     store.add_event(db, conversation_id, "handed_back", actor)
-    _notify(app, moved, _BACK[_lang(moved)])
+    _notify(app, moved, wording.text("handed_back", _lang(moved)))
     return _changed(app, moved)
 
 
@@ -223,6 +218,6 @@ def close(app: web.Application, conversation_id: str, actor: str, agent: dict | 
         raise HandoffError("the conversation changed meanwhile; reload")
     store.add_event(db, conversation_id, "closed", actor)
     if conv["state"] != "bot":
-        _notify(app, moved, _CLOSED[_lang(moved)])
+        _notify(app, moved, wording.text("closed", _lang(moved)))
     return _changed(app, moved)
 

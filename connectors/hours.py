@@ -21,6 +21,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from helpdesk import wording
+
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 DEFAULT_SPEC = "mon-fri 09:00-17:00"
 DEFAULT_TZ = "Europe/Brussels"
@@ -134,23 +136,12 @@ def next_opening(schedule: Schedule, when: dt.datetime) -> dt.datetime | None:
     return None
 
 
-_WEEKDAYS = {
-    "nl": ("maandag", "dinsdag", "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag"),
-    "fr": ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
-}
-
-
 def describe(opening: dt.datetime, now: dt.datetime, lang: str) -> str:
     """Human wording of an opening time for the customer: 'morgen om 09:00', 'lundi à 10h00'."""
-    lang = lang if lang in _WEEKDAYS else "nl"
+    lang = wording.lang_or_default(lang)
     local_now = now.astimezone(opening.tzinfo)
     days = (opening.date() - local_now.date()).days
-    if lang == "fr":
-        clock = f"{opening.hour}h{opening.minute:02d}"
-        day = ("aujourd'hui" if days == 0 else "demain" if days == 1
-               else _WEEKDAYS["fr"][opening.weekday()])
-        return f"{day} à {clock}"
-    clock = f"{opening.hour:02d}:{opening.minute:02d}"
-    day = ("vandaag" if days == 0 else "morgen" if days == 1
-           else _WEEKDAYS["nl"][opening.weekday()])
-    return f"{day} om {clock}"
+    clock = wording.text("clock", lang, hour=opening.hour, minute=opening.minute)
+    day = (wording.text("today", lang) if days == 0 else wording.text("tomorrow", lang) if days == 1
+           else wording.WEEKDAYS[lang][opening.weekday()])
+    return wording.text("opening_at", lang, day=day, clock=clock)

@@ -85,6 +85,16 @@ CREATE TABLE IF NOT EXISTS agent_sessions (
 )
 """
 
+# A disabled agent keeps their name on past messages but can't log in (helpdesk agents disable).
+AGENTS_DISABLED = "ALTER TABLE agents ADD COLUMN disabled_at TEXT"
+
+# Keyed hash of the web client's address (connectors.client_address): per-address limits on
+# queued conversations and failed order lookups. Never the address itself.
+CONVERSATION_CLIENT = """
+ALTER TABLE conversations ADD COLUMN client_hash TEXT;
+CREATE INDEX IF NOT EXISTS conversations_client ON conversations(client_hash, state)
+"""
+
 # Several gateways on one store (docs/scaling.md): an outbound row is sent by the gateway that
 # holds its lease (claimed_by, claimed_until), and an inbound channel message id is unique per
 # channel, so a webhook redelivered to another gateway is stored once. `inbound_channel` is set
@@ -112,6 +122,8 @@ CREATE TABLE IF NOT EXISTS leases (
 MIGRATIONS: list[Migration] = [
     ("0001_core", CORE),
     ("0002_agent_sessions", AGENT_SESSIONS),
+    ("1250_agents_disabled", AGENTS_DISABLED),
+    ("1251_conversation_client", CONVERSATION_CLIENT),
     ("1101_scale_out", SCALE_OUT),
     ("1102_leases", LEASES),
 ]

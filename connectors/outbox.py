@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
+from collections import ChainMap
 from datetime import datetime
 from typing import Awaitable, Callable
 
@@ -43,40 +44,38 @@ class SendError(Exception):
         self.retryable = retryable
 
 
+# Senders registered with the contract's process-wide form `register_sender(channel, send)`.
+# Every app sees them behind its own (`app["outbox_senders"]` is a ChainMap over this dict).
+_PROCESS_SENDERS: dict[str, Sender] = {}
+
+
 def setup(app: web.Application) -> None:
     """Create the outbox's state before the app starts (aiohttp freezes it afterwards)."""
-    app["outbox_senders"] = {}
+    app["outbox_senders"] = ChainMap({}, _PROCESS_SENDERS)  # this app's senders first
     app["outbox_inflight"] = {}  # conversation id -> delivery task
     app["outbox_wake"] = asyncio.Event()
     app["outbox_worker"] = []  # the worker task, once started
     app["outbox_owner"] = uuid.uuid4().hex  # this gateway's name on the messages it claims
 
 
-def _senders(app: web.Application) -> dict[str, Sender]:
-    return app["outbox_senders"]
-
-
 def register_sender(app_or_channel, channel_or_send=None, send: Sender | None = None) -> None:
     """Register a channel's send function.
 
-    Called as `register_sender(app, channel, send)` (preferred: per app) or, as the contract
-    writes it, `register_sender(channel, send)` (process-wide default for every app).
+    `register_sender(app, channel, send)` for one app (what connectors.channel.install does), or,
+    as docs/CONTRACTS.md writes it, `register_sender(channel, send)` for every app in the process.
     """
     if isinstance(app_or_channel, str):
-        _DEFAULT_SENDERS[app_or_channel] = channel_or_send
+        _PROCESS_SENDERS[app_or_channel] = channel_or_send
     else:
-        _senders(app_or_channel)[channel_or_send] = send
-
-
-_DEFAULT_SENDERS: dict[str, Sender] = {}
+        app_or_channel["outbox_senders"][channel_or_send] = send
 
 
 def sender_for(app: web.Application, channel: str) -> Sender | None:
-    return _senders(app).get(channel) or _DEFAULT_SENDERS.get(channel)
+    return app["outbox_senders"].get(channel)
 
 
 def channels_with_sender(app: web.Application) -> set[str]:
-    return set(_DEFAULT_SENDERS) | set(_senders(app))
+    return set(app["outbox_senders"])
 
 
 def backoff(attempts: int) -> float:

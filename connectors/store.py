@@ -135,16 +135,18 @@ def new_conversation_id() -> str:
 
 def create_conversation(db: sqlite_utils.Database, contact_id: int, channel: str, *,
                         language: str | None = None, thread_key: str | None = None,
-                        token_hash: str | None = None) -> dict:
-    """A fresh conversation in state `bot`."""
+                        token_hash: str | None = None, conversation_id: str | None = None,
+                        client_hash: str | None = None) -> dict:
+    """A fresh conversation in state `bot`. `conversation_id`: one announced before it existed
+    (the web chat's session frame); `client_hash`: the web client's pseudonymous address."""
     if language is not None and language not in ("nl", "fr"):
         raise StoreError(f"language must be 'nl' or 'fr', got {language!r}")
     ts = now()
-    conv_id = new_conversation_id()
+    conv_id = conversation_id or new_conversation_id()
     db.execute(
         "INSERT INTO conversations (id, contact_id, channel, language, state, created_at, updated_at,"
-        " thread_key, token_hash) VALUES (?,?,?,?,'bot',?,?,?,?)",
-        (conv_id, contact_id, channel, language, ts, ts, thread_key, token_hash),
+        " thread_key, token_hash, client_hash) VALUES (?,?,?,?,'bot',?,?,?,?,?)",
+        (conv_id, contact_id, channel, language, ts, ts, thread_key, token_hash, client_hash),
     )
     add_event(db, conv_id, "created", "system", {"channel": channel})
     return get_conversation(db, conv_id)
@@ -251,6 +253,13 @@ def pending_queue(db: sqlite_utils.Database, limit: int = 1000) -> list[dict]:
     the order they happened in (rowid), not the random order of their ids."""
     return _rows(db, "SELECT * FROM conversations WHERE state='pending'"
                      " ORDER BY COALESCE(pending_since, updated_at), rowid LIMIT ?", (limit,))
+
+
+def queued_for_client(db: sqlite_utils.Database, client_hash: str) -> int:
+    """How many conversations of one client address wait in the agents' queue."""
+    row = _row(db, "SELECT COUNT(*) AS n FROM conversations WHERE client_hash=? AND state='pending'",
+               (client_hash,))
+    return row["n"] if row else 0
 
 
 # ---------------------------------------------------------------- messages

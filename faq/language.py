@@ -20,8 +20,9 @@ from functools import lru_cache
 LANGS = ("nl", "fr")
 DEFAULT_LANG = "nl"
 
-# Below this confidence a message does not switch away from the prior.
-SWITCH_CONFIDENCE = 0.70
+# Below this confidence detect() returns the prior. The conversation's own, stricter switch rule
+# (what the gateway and the bot use) is faq.language_policy.SWITCH_CONFIDENCE.
+LOW_CONFIDENCE = 0.70
 
 # Place names (both language forms): removed before detection. Lower case, accents stripped.
 PLACE_NAMES = {
@@ -88,6 +89,13 @@ STRONG_FR = {"bonjour", "bonsoir", "salut", "coucou", "svp", "stp", "oui", "non"
 _TOKEN = re.compile(r"[\w'°.-]+", re.UNICODE)
 
 
+def fold(text: str) -> str:
+    """Lower case without accents, one kind of apostrophe: "Février" -> "fevrier",
+    "aujourd’hui" -> "aujourd'hui". Shared by the language policy and the bot's parsing."""
+    text = unicodedata.normalize("NFKD", text.lower().replace("’", "'"))
+    return "".join(c for c in text if not unicodedata.combining(c))
+
+
 def _strip_accents(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
 
@@ -131,7 +139,7 @@ def detect(text: str, prior: str | None = None) -> tuple[str, float]:
     """Return ("nl"|"fr", confidence 0..1) for a customer message.
 
     The prior is the conversation's previous language; it tips close calls and wins whenever the
-    combined confidence is below SWITCH_CONFIDENCE, so "ok" or "👍" never flips the language.
+    combined confidence is below LOW_CONFIDENCE, so "ok" or "👍" never flips the language.
     """
     if prior not in LANGS:
         prior = None
@@ -161,6 +169,6 @@ def detect(text: str, prior: str | None = None) -> tuple[str, float]:
     # English (no lexicon evidence, lingua sure it is English): not a language we answer in.
     if lex == 0 and en > max(nl, fr) and en >= 0.5:
         return fallback, round(1.0 - en, 3)
-    if prior is not None and lang != prior and confidence < SWITCH_CONFIDENCE:
+    if prior is not None and lang != prior and confidence < LOW_CONFIDENCE:
         return prior, round(1.0 - confidence, 3)
     return lang, round(confidence, 3)

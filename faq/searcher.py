@@ -222,6 +222,10 @@ class Searcher:
             return "answer"
         return "clarify"
 
+    def entry(self, faq_id: str, lang: str) -> Entry | None:
+        """One entry by id in one language (None when this base has no such entry)."""
+        return self.by_key.get((faq_id, lang))
+
     def search(self, query: str, k: int = 3, lang: str | None = None, prior: str | None = None) -> dict:
         """The `helpdesk faq search --json` object for one question."""
         if not isinstance(query, str):

@@ -100,3 +100,15 @@ def searcher() -> Searcher:
 def search(query: str, k: int = 3, lang: str | None = None, prior: str | None = None) -> dict:
     """Contract in docs/CONTRACTS.md: the `helpdesk faq search --json` object for one question."""
     return searcher().search(query, k=k, lang=lang, prior=prior)
+
+
+def entry(faq_id: str, lang: str) -> dict | None:
+    """One entry of the base the search serves (FAQ_DIR), as `{"id", "lang", "question", "answer"}`.
+
+    Clarify buttons carry an entry id; reading it here (not from a path of our own) means the
+    answer always comes from the same files, and the same reload, as the search that offered it.
+    """
+    found = searcher().entry(faq_id, lang)
+    if found is None:
+        return None
+    return {"id": found.id, "lang": found.lang, "question": found.question, "answer": found.answer}

@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     HELPDESK_LOG_DIR: str = str(VAR_DIR / "log")
     PUBLIC_URL: str | None = None  # default: http://127.0.0.1:<HELPDESK_PORT>
     TRUST_PROXY_HEADERS: bool = False
+    TRUSTED_PROXIES: str | None = None  # besides loopback; comma-separated addresses or CIDRs
     GATEWAYS: int = 1  # gateways `helpdesk up` runs, on ports from HELPDESK_PORT up
 
     # shared engines for scale-out (docs/scaling.md); unset = SQLite files + in-process bus
@@ -82,11 +83,14 @@ class Settings(BaseSettings):
     SMTP_STARTTLS: bool = True
     SMTP_SSL: bool = False
     SMTP_FROM: str | None = None
+    EMAIL_AUTHSERV_ID: str | None = None  # trust only Authentication-Results from this server
 
     # web chat and the shop
     SHOP_NAME: str = "AutoParts Shop"
     WEBCHAT_LANGUAGE: str = "nl"
     WEBCHAT_ALLOWED_ORIGINS: str = "*"
+    WEBCHAT_MAX_SOCKETS_PER_CLIENT: int = 60
+    WEBCHAT_MAX_QUEUED_PER_CLIENT: int = 5
     BUSINESS_HOURS: str = "mon-fri 09:00-17:00"
     BUSINESS_TZ: str = "Europe/Brussels"
 
@@ -95,6 +99,8 @@ class Settings(BaseSettings):
     ORDERS_STORE: str | None = None
     LOOKUP_MAX_FAILURES_PER_SENDER: int = 10
     LOOKUP_FAILURE_WINDOW_HOURS: int = 24
+    LOOKUP_MAX_FAILURES_PER_CLIENT: int = 20
+    LOOKUP_MAX_FAILURES_PER_TARGET: int = 5
 
     # FAQ
     FAQ_DIR: str = str(FAQ_DIR)

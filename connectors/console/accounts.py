@@ -58,6 +58,38 @@ def add(db: Database, email: str, name: str, password: str, role: str = "agent",
     return get(db, cursor.lastrowid)
 
 
+def active(agent: dict) -> bool:
+    """Disabled agents (helpdesk agents disable) can't log in and lose their sessions."""
+    return not agent.get("disabled_at")
+
+
+def disable(db: Database, email: str) -> dict:
+    """Mark an agent disabled (kept for the names on past messages). Raises ValueError if unknown."""
+    agent = get_by_email(db, email)
+    if agent is None:
+        raise ValueError(f"no agent with email {email.strip().lower()}")
+    if not agent.get("disabled_at"):
+        db.execute("UPDATE agents SET disabled_at=? WHERE id=?", (now_iso(), agent["id"]))
+    return get(db, agent["id"])
+
+
+def enable(db: Database, email: str) -> dict:
+    agent = get_by_email(db, email)
+    if agent is None:
+        raise ValueError(f"no agent with email {email.strip().lower()}")
+    db.execute("UPDATE agents SET disabled_at=NULL WHERE id=?", (agent["id"],))
+    return get(db, agent["id"])
+
+
+def remove(db: Database, email: str) -> dict:
+    """Delete an agent's account; past messages keep their agent id. Returns the removed row."""
+    agent = get_by_email(db, email)
+    if agent is None:
+        raise ValueError(f"no agent with email {email.strip().lower()}")
+    db.execute("DELETE FROM agents WHERE id=?", (agent["id"],))
+    return agent
+
+
 def public(agent: dict) -> dict:
     """The fields that may leave the server (never the hash)."""
     return {k: agent[k] for k in ("id", "email", "name", "role")}
@@ -72,7 +104,8 @@ def get_by_email(db: Database, email: str) -> dict | None:
 
 
 def list_all(db: Database) -> list[dict]:
-    return [public(a) | {"created_at": a["created_at"]} for a in sql.rows(db, "SELECT * FROM agents ORDER BY id")]
+    return [public(a) | {"created_at": a["created_at"], "disabled_at": a.get("disabled_at")}
+            for a in sql.rows(db, "SELECT * FROM agents ORDER BY id")]
 
 
 def check_password(password_hash: str | None, password: str) -> bool:

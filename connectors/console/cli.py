@@ -1,4 +1,4 @@
-"""`helpdesk agents add|list|demo`: manage console accounts.
+"""`helpdesk agents add|list|demo|disable|enable|remove`: manage console accounts.
 
 Passwords never come from argv (they would end up in shell history and `ps`): `add` prompts with
 hidden input and confirmation on a terminal, and reads one line from stdin otherwise so scripts and
@@ -12,7 +12,7 @@ import sys
 import click
 from sqlite_utils import Database
 
-from connectors.console import accounts
+from connectors.console import accounts, auth
 from helpdesk import settings
 
 DEMO_EMAIL = "demo@helpdesk.local"
@@ -55,7 +55,50 @@ def add(email: str, name: str, role: str, reset: bool) -> None:
         agent = accounts.add(db, email, name, _read_password(), role, replace=reset)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"agent {agent['email']} ({agent['role']}) saved, id {agent['id']}")
+    ended = auth.end_agent_sessions(db, agent["id"]) if reset else 0  # a new password logs everyone out
+    click.echo(f"agent {agent['email']} ({agent['role']}) saved, id {agent['id']}"
+               + (f"; {ended} session(s) ended" if ended else ""))
+
+
+def _leave(agent: dict, what: str) -> None:
+    db = _db()
+    ended = auth.end_agent_sessions(db, agent["id"])
+    released = auth.release_agent_conversations(db, agent["id"])
+    click.echo(f"agent {agent['email']} {what}; {ended} session(s) ended, "
+               f"{released} conversation(s) back in the queue")
+
+
+@agents.command("disable")
+@click.argument("email")
+def disable(email: str) -> None:
+    """Disable an agent: no more logins; sessions and open console sockets end now."""
+    try:
+        agent = accounts.disable(_db(), email)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    _leave(agent, "disabled")
+
+
+@agents.command("enable")
+@click.argument("email")
+def enable(email: str) -> None:
+    """Let a disabled agent log in again."""
+    try:
+        agent = accounts.enable(_db(), email)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"agent {agent['email']} enabled")
+
+
+@agents.command("remove")
+@click.argument("email")
+def remove(email: str) -> None:
+    """Delete an agent's account; sessions and open console sockets end now."""
+    try:
+        agent = accounts.remove(_db(), email)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    _leave(agent, "removed")
 
 
 @agents.command("list")
@@ -65,7 +108,8 @@ def list_agents() -> None:
     if not rows:
         click.echo("no agents yet: helpdesk agents add EMAIL --name NAME")
     for row in rows:
-        click.echo(f"{row['id']:>4}  {row['role']:<6} {row['email']:<32} {row['name']}")
+        flag = "  (disabled)" if row.get("disabled_at") else ""
+        click.echo(f"{row['id']:>4}  {row['role']:<6} {row['email']:<32} {row['name']}{flag}")
 
 
 @agents.command("demo")

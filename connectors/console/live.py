@@ -19,6 +19,7 @@ from connectors.console import auth
 log = logging.getLogger(__name__)
 
 HEARTBEAT = 25.0
+SESSION_CHECK = 2.0  # seconds between checks that the socket's session still exists
 
 
 def _sockets(app: web.Application) -> dict[str, set[web.WebSocketResponse]]:
@@ -29,6 +30,17 @@ async def close_session_sockets(app: web.Application, token_hash: str) -> None:
     """Logout ends the session's live sockets too."""
     for ws in list(_sockets(app).pop(token_hash, ())):
         await ws.close(code=4401, message=b"logged out")
+
+
+def _session_alive(app: web.Application, token_hash: str) -> bool:
+    """Is the session still there, unexpired, its agent present and not disabled?
+
+    `helpdesk agents disable|remove` and a password reset run in another process: they can only
+    delete the session rows, so every socket looks its session up again every SESSION_CHECK s."""
+    row = app["db"].execute("SELECT s.expires_at, a.disabled_at, a.id FROM agent_sessions s"
+                            " LEFT JOIN agents a ON a.id = s.agent_id WHERE s.token_hash = ?",
+                            [token_hash]).fetchone()
+    return row is not None and row[2] is not None and not row[1] and row[0] > auth.accounts.now_iso()
 
 
 def _frame(topic: str, payload: dict) -> dict | None:
@@ -60,8 +72,16 @@ async def socket(request: web.Request) -> web.StreamResponse:
     pusher = asyncio.create_task(pump(), name="agent-ws")
     try:
         await ws.send_json({"type": "hello"})
-        async for msg in ws:  # the console sends nothing; reading keeps the socket alive
-            if msg.type == WSMsgType.ERROR:
+        while True:  # the console sends nothing; reading keeps the socket alive
+            try:
+                msg = await ws.receive(timeout=SESSION_CHECK)
+            except asyncio.TimeoutError:
+                if not _session_alive(app, session["token_hash"]):
+                    log.info("console socket closed: session ended")
+                    await ws.close(code=4401, message=b"session ended")
+                    break
+                continue
+            if msg.type in (WSMsgType.CLOSE, WSMsgType.CLOSING, WSMsgType.CLOSED, WSMsgType.ERROR):
                 break
     finally:
         pusher.cancel()

@@ -6,13 +6,14 @@ import pytest
 import yaml
 from helpers import run, slot_events, tracker
 
-from actions import faq_answer, texts
+from actions import faq_answer, faq_search
 from actions.demo import demo_orders
 from actions.faq_answer import ActionAnswerFaq
 from actions.handoff import ActionHandoff
 from actions.lookup import ActionLookupOrder
 from actions.order_form import ValidateOrderLookupForm
 from actions.validation import ValidateSlotMappings
+from helpdesk import wording
 from helpdesk.paths import BOT_DIR, FAQ_DIR
 
 ORDERS = {o.order_number: o for o in demo_orders()}
@@ -30,7 +31,11 @@ ORDERS = {o.order_number: o for o in demo_orders()}
     ("jan.peeters@example.be", "inform", "fr", None, "fr"),
     ("1-ABC-234", "inform", "fr", None, "fr"),
     ("12345678", "inform", None, "fr", "fr"),
-    ('/faq_select{"faq_id": "x.y"}', "faq_select", "fr", "nl", "fr"),
+    ('/faq_select{"faq_id": "x.y"}', "faq_select", "fr", None, "fr"),
+    # the gateway's metadata is its decision (same rule, faq.language_policy): it wins over a slot
+    # the bot set before an agent had the conversation
+    ('/faq_select{"faq_id": "x.y"}', "faq_select", "fr", "nl", "nl"),
+    ("Nederlands graag", "change_language", "fr", None, "nl"),
     ("qsdkfj qsdlkfj mlqskdjf", "out_of_scope", None, "fr", "fr"),  # noise never flips the language
     ("ok", "affirm", "fr", None, "fr"),
     ("allez, merci hé", "thank", "nl", None, "nl"),
@@ -67,7 +72,7 @@ def form_turn(text, intent, slots, set_now=None):
 
 def test_form_invalid_email_says_why_in_the_customer_language():
     events, messages = form_turn("jan.peeters at gmail", "inform", {"requested_slot": "email", "language": "fr"})
-    assert messages[0]["text"] == texts.text("invalid_email", "fr")
+    assert messages[0]["text"] == wording.text("invalid_email", "fr")
     assert slot_events(events)["email"] is None
 
 
@@ -93,7 +98,7 @@ def test_form_rejects_future_date():
                                  {"requested_slot": "order_date", "email": "a@b.be", "plate": "1ABC234", "lookup_by": "plate"},
                                  set_now={"order_date": future})
     assert slot_events(events)["order_date"] is None
-    assert messages[0]["text"] == texts.text("future_date", "nl")
+    assert messages[0]["text"] == wording.text("future_date", "nl")
 
 
 # ---- lookup -----------------------------------------------------------------------------------
@@ -107,7 +112,7 @@ def test_lookup_by_number_nl(orders_db):
     events, messages = lookup({"language": "nl", "email": order.email.upper(), "order_number": "10000002"})
     text = messages[0]["text"]
     assert "verzonden" in text and "bpost" in text and order.tracking_number in text
-    assert texts.format_date(order.expected_delivery, "nl") in text
+    assert wording.format_date(order.expected_delivery, "nl") in text
     assert slot_events(events)["found_order"] == "10000002"
 
 
@@ -128,13 +133,13 @@ def test_lookup_by_plate_and_date_fr(orders_db):
 ])
 def test_failed_lookups_all_look_the_same(orders_db, slots):
     events, messages = lookup({"language": "nl", **slots}, sender="probe")
-    assert messages[0]["text"].startswith(texts.text("not_found", "nl"))
+    assert messages[0]["text"].startswith(wording.text("not_found", "nl"))
     # Nothing the store holds may show, except what the customer typed themselves (echoed so they
     # see what to fix): checked for every stored order, including the one that belongs to someone else.
     text, typed = messages[0]["text"].lower(), " ".join(str(v) for v in slots.values()).lower()
     for order in ORDERS.values():
         for value in (order.order_number, order.email, order.plate, order.carrier, order.tracking_number,
-                      order.items, texts.format_date(order.order_date, "nl")):
+                      order.items, wording.format_date(order.order_date, "nl")):
             if value and str(value).lower() not in typed:
                 assert str(value).lower() not in text, f"reply reveals {value!r} of order {order.order_number}"
     assert slot_events(events)["failed_lookups"] == 1.0
@@ -145,7 +150,7 @@ def test_third_failed_lookup_hands_off(orders_db):
     events, messages = lookup({"language": "fr", "email": "x@example.fr", "order_number": "99999999",
                                "failed_lookups": 2.0})
     assert messages[-1] == {**messages[-1], "custom": {"handoff": {"reason": "failed_lookups"}}}
-    assert messages[0]["text"] == texts.text("lookup_blocked", "fr")
+    assert messages[0]["text"] == wording.text("lookup_blocked", "fr")
     assert slot_events(events)["handoff"] == "failed_lookups"
     # even correct details are refused now
     events, messages = lookup({"language": "fr", "email": "an.devos@example.be", "order_number": "10000002",
@@ -179,7 +184,7 @@ def test_form_ends_at_once_when_blocked(orders_db):
 
 def test_handoff_asked():
     events, messages = run(ActionHandoff(), tracker("ik wil een medewerker", "request_human", {"language": "nl"}))
-    assert messages[0]["text"] == texts.text("handoff_asked", "nl")
+    assert messages[0]["text"] == wording.text("handoff_asked", "nl")
     assert messages[1]["custom"] == {"handoff": {"reason": "asked"}}
     assert slot_events(events) == {"handoff": "asked"}
 
@@ -197,7 +202,7 @@ def test_every_way_of_asking_for_a_person_in_the_nlu_data_still_hands_off(monkey
     examples = _request_human_examples()
     assert len(examples) >= 80
     entry = {"id": "shop.contact", "question": "Hoe contacteer ik jullie?", "answer": "Bel 02 123 45 67."}
-    monkeypatch.setattr(faq_answer, "search", fake_search("answer", [entry]))
+    monkeypatch.setattr(faq_search, "search", fake_search("answer", [entry]))
     for text in examples:
         _, messages = run(ActionHandoff(), tracker(text, "request_human", {"language": "nl"}))
         assert messages[-1].get("custom") == {"handoff": {"reason": "asked"}}, text
@@ -207,12 +212,12 @@ def test_every_way_of_asking_for_a_person_in_the_nlu_data_still_hands_off(monkey
                                   "nieuwe maatschappelijke zetel doorgeven"])
 def test_a_question_about_customer_service_is_answered_not_handed_off(monkeypatch, text):
     entry = {"id": "shop.hours", "question": "Wanneer is de klantendienst open?", "answer": "Ma-vr 9-17 u."}
-    monkeypatch.setattr(faq_answer, "search", fake_search("answer", [entry]))
+    monkeypatch.setattr(faq_search, "search", fake_search("answer", [entry]))
     events, messages = run(ActionHandoff(), tracker(text, "request_human", {"language": "nl"}))
     assert [m["text"] for m in messages] == ["Ma-vr 9-17 u."]
     assert "handoff" not in slot_events(events)
     # ...but when the FAQ is not sure, the person still comes
-    monkeypatch.setattr(faq_answer, "search", fake_search("clarify", [entry, dict(entry, id="x")]))
+    monkeypatch.setattr(faq_search, "search", fake_search("clarify", [entry, dict(entry, id="x")]))
     _, messages = run(ActionHandoff(), tracker(text, "request_human", {"language": "nl"}))
     assert messages[-1]["custom"] == {"handoff": {"reason": "asked"}}
 
@@ -226,19 +231,19 @@ def fake_search(decision, results):
 
 def test_faq_answer_clarify_none_then_handoff(monkeypatch):
     entry = {"id": "shop.invoice", "question": "Waar vind ik mijn factuur?", "answer": "In je account."}
-    monkeypatch.setattr(faq_answer, "search", fake_search("answer", [entry]))
+    monkeypatch.setattr(faq_search, "search", fake_search("answer", [entry]))
     events, messages = run(ActionAnswerFaq(), tracker("factuur?", "ask_faq", {"language": "nl", "faq_misses": 1.0}))
     assert messages[0]["text"] == "In je account." and slot_events(events)["faq_misses"] == 0.0
 
     other = dict(entry, id="shop.other", question="Andere vraag?")
-    monkeypatch.setattr(faq_answer, "search", fake_search("clarify", [entry, other]))
+    monkeypatch.setattr(faq_search, "search", fake_search("clarify", [entry, other]))
     _, messages = run(ActionAnswerFaq(), tracker("factuur", "ask_faq", {"language": "nl"}))
     assert [b["payload"] for b in messages[0]["buttons"]] == [
         '/faq_select{"faq_id": "shop.invoice"}', '/faq_select{"faq_id": "shop.other"}']
 
-    monkeypatch.setattr(faq_answer, "search", fake_search("none", []))
+    monkeypatch.setattr(faq_search, "search", fake_search("none", []))
     events, messages = run(ActionAnswerFaq(), tracker("blabla", "nlu_fallback", {"language": "fr"}))
-    assert messages[0]["text"] == texts.text("faq_none", "fr") and slot_events(events)["faq_misses"] == 1.0
+    assert messages[0]["text"] == wording.text("faq_none", "fr") and slot_events(events)["faq_misses"] == 1.0
     events, messages = run(ActionAnswerFaq(), tracker("blabla", "nlu_fallback", {"language": "fr", "faq_misses": 1.0}))
     assert messages[-1]["custom"] == {"handoff": {"reason": "misses"}}
     assert slot_events(events)["handoff"] == "misses"
@@ -252,3 +257,33 @@ def test_faq_button_answers_that_entry_in_the_conversation_language():
     events, messages = run(ActionAnswerFaq(), trk)
     assert messages[0]["text"] == entry["answer"].strip()
     assert slot_events(events)["faq_misses"] == 0.0
+
+
+def test_faq_button_reads_the_entry_from_faq_dir(tmp_path, monkeypatch):
+    """Clarify buttons go through the FAQ service: FAQ_DIR decides, not the repo's faq/ folder."""
+    import shutil
+
+    from faq import service
+
+    base = tmp_path / "faq"
+    shutil.copytree(Path(__file__).parent.parent / "faq" / "fixtures" / "valid", base)
+    monkeypatch.setenv("FAQ_DIR", str(base))
+    monkeypatch.setenv("FAQ_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setattr(service, "CHECK_INTERVAL", 0.0)
+    entry = next(e for e in yaml.safe_load((base / "fr" / "shop.yml").read_text()) if e["id"] == "shop.invoice")
+    entry["answer"] = "Réponse propre à ce dossier FAQ_DIR."
+    (base / "fr" / "shop.yml").write_text(yaml.safe_dump([entry], allow_unicode=True), encoding="utf-8")
+    nl = [e for e in yaml.safe_load((base / "nl" / "shop.yml").read_text()) if e["id"] == "shop.invoice"]
+    (base / "nl" / "shop.yml").write_text(yaml.safe_dump(nl, allow_unicode=True), encoding="utf-8")
+
+    def press(faq_id):
+        trk = tracker(faq_answer.button_payload(faq_id), "faq_select", {"language": "fr"},
+                      entities=[{"entity": "faq_id", "value": faq_id}])
+        return run(ActionAnswerFaq(), trk)
+
+    events, messages = press("shop.invoice")
+    assert messages[0]["text"] == "Réponse propre à ce dossier FAQ_DIR."
+    repo_id = yaml.safe_load(sorted((FAQ_DIR / "fr").glob("*.yml"))[0].read_text())[0]["id"]
+    events, messages = press(repo_id)  # only in the repo's faq/: not in this base
+    assert messages[0]["text"] == wording.text("faq_none", "fr")
+    assert slot_events(events)["faq_misses"] == 1.0

@@ -91,7 +91,7 @@ def test_email():
 
 @pytest.mark.parametrize("lang", ["nl", "fr"])
 def test_every_month_name_in_both_languages(lang):
-    from actions.texts import MONTH_NAMES
+    from helpdesk.wording import MONTH_NAMES
 
     for month, name in enumerate(MONTH_NAMES[lang], start=1):
         assert parse_date(f"le 2 {name} 2025" if lang == "fr" else f"op 2 {name} 2025", TODAY, lang) == dt.date(2025, month, 2)

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from actions.demo import demo_orders
-from actions.texts import MONTH_NAMES
+from helpdesk.wording import MONTH_NAMES
 from faq.language import detect
 
 pytestmark = pytest.mark.slow

@@ -132,8 +132,11 @@ async def test_unreadable_mail_is_stored_not_dropped(gw, dovecot):
 async def test_auto_reply_is_stored_but_never_answered_by_the_bot(gw, dovecot, smtp_sink):
     dovecot.append(MAILBOX, customer_mail("<ooo@example.fr>", "Absence", "Je suis absente jusqu'au 1er.",
                                           extra={"Auto-Submitted": "auto-replied"}))
-    rows = await wait_until(lambda: gw.rows("SELECT * FROM messages WHERE direction='out' AND status='failed'"))
-    assert rows and "auto-generated" in rows[0]["error"]
+    rows = await wait_until(lambda: gw.rows("SELECT * FROM messages WHERE direction='in' AND status='delivered'"))
+    assert rows  # stored and routed to nobody: not even the bot's apology is queued
+    events = await wait_until(lambda: gw.rows("SELECT * FROM events WHERE type='not_answered'"))
+    assert events
+    assert gw.rows("SELECT * FROM messages WHERE direction='out'") == []
     assert smtp_sink.messages == []
 
 

@@ -135,3 +135,18 @@ async def test_restart_resumes_queued_messages_exactly_once(tmp_path):
     assert send.delivered == ["a", "b"]
     db = store.open_db(db_path)
     assert [m["status"] for m in store.list_messages(db, cid)] == ["sent", "sent", "sent"]
+
+
+async def test_documented_process_wide_register_sender_reaches_every_app(app, monkeypatch):
+    """docs/CONTRACTS.md: `register_sender(channel, send)`; an app's own sender still wins."""
+    monkeypatch.setattr(outbox, "_PROCESS_SENDERS", {})
+    app = create_app({"HELPDESK_DB": str(app["settings"].HELPDESK_DB) + ".2"})
+    everywhere, own = FlakySender(), FlakySender()
+    outbox.register_sender("test", everywhere)
+    assert outbox.sender_for(app, "test") is everywhere and "test" in outbox.channels_with_sender(app)
+    msg = outbox.enqueue(app, _conversation(app["db"])["id"], "hallo")
+    await _drain(app)
+    assert store.get_message(app["db"], msg["id"])["status"] == "sent" and everywhere.delivered == ["hallo"]
+    outbox.register_sender(app, "test", own)
+    assert outbox.sender_for(app, "test") is own
+    app["db"].conn.close()

@@ -104,12 +104,15 @@ async def test_redis_bus_carries_updates_and_widget_replies_across_gateways(tmp_
         # A widget connected to A gets the reply that B's outbox delivers (e.g. an agent on B).
         async with a.ws("?lang=nl") as ws:
             session = await ws.receive_json(timeout=10)
-            await _until(lambda: session["conversation_id"] in a.app["web_sockets"], what="socket attached")
+            conv_id = session["conversation_id"]
+            await ws.send_json({"type": "message", "text": "hallo"})  # the conversation is stored now
+            await _until(lambda: store.get_conversation(b.db, conv_id) is not None
+                         and conv_id in a.app["web_sockets"], what="conversation stored, socket attached")
             await outbox.stop(a.app)  # only B may deliver: the frame must cross over Redis
-            msg = outbox.enqueue(b.app, session["conversation_id"], "Een agent antwoordt via B", author="agent")
+            msg = outbox.enqueue(b.app, conv_id, "Een agent antwoordt via B", author="agent")
             while True:
                 frame = await ws.receive_json(timeout=10)
-                if frame.get("type") == "message":
+                if frame.get("type") == "message" and frame.get("id") == msg["id"]:
                     break
-            assert frame["id"] == msg["id"] and frame["text"] == "Een agent antwoordt via B"
+            assert frame["text"] == "Een agent antwoordt via B" and frame["from"] == "agent"
             await _until(lambda: store.get_message(b.db, msg["id"])["status"] == "sent", what="sent")

@@ -13,10 +13,18 @@ from support.waiting import settle, wait_until
 from .conftest import frames_until
 
 
-def _set_state(gw, cid: str, state: str) -> None:
+def _materialize(gw, session: dict) -> dict:
+    """Store the conversation a session frame announced, as the first message would."""
+    token_hash = store.hash_token(session["token"])
+    return flow.conversation_for(gw.app, "web", token_hash, token_hash=token_hash,
+                                 conversation_id=session["conversation_id"])
+
+
+def _set_state(gw, session: dict, state: str) -> None:
     """Put a conversation with the agents directly (the console's handoff notices stay out)."""
     from connectors import bus
 
+    cid = _materialize(gw, session)["id"]
     conv = store.update_conversation(gw.db, cid, state=state)
     bus.publish(gw.app, "conversation", conv)
 
@@ -36,6 +44,8 @@ async def test_first_frame_is_session_and_token_is_not_stored_in_clear(gateway):
     ws, session, history = await _open(gateway)
     assert set(session) == {"type", "conversation_id", "token"}
     assert history["messages"] == []
+    assert store.get_conversation(gateway.db, session["conversation_id"]) is None  # nothing sent yet
+    _materialize(gateway, session)
     conv = store.get_conversation(gateway.db, session["conversation_id"])
     assert conv["channel"] == "web" and conv["state"] == "bot"
     assert conv["token_hash"] == store.hash_token(session["token"]) != session["token"]
@@ -45,7 +55,7 @@ async def test_first_frame_is_session_and_token_is_not_stored_in_clear(gateway):
 async def test_reconnect_with_token_resumes_conversation_and_history(gateway):
     ws, session, _ = await _open(gateway)
     cid = session["conversation_id"]
-    _set_state(gateway, cid, "pending")  # keep the bot out of it: no Rasa here
+    _set_state(gateway, session, "pending")  # keep the bot out of it: no Rasa here
     await ws.send_json({"type": "message", "text": "Waar blijft mijn pakket?"})
     await wait_until(lambda: store.list_messages(gateway.db, cid), what="the message to be stored")
     await ws.close()
@@ -76,6 +86,7 @@ async def test_forged_token_is_refused(gateway, query):
 async def test_token_of_another_conversation_is_refused(gateway):
     ws_a, a, _ = await _open(gateway)
     ws_b, b, _ = await _open(gateway)
+    _materialize(gateway, a), _materialize(gateway, b)
     assert a["token"] != b["token"] and a["conversation_id"] != b["conversation_id"]
     ws = await gateway.http.ws_connect(
         f"{gateway.url}/ws/chat?token={b['token']}&conversation_id={a['conversation_id']}")
@@ -91,7 +102,7 @@ async def test_token_of_another_conversation_is_refused(gateway):
 async def test_bad_frames_get_error_frames_and_the_socket_stays_usable(gateway):
     ws, session, _ = await _open(gateway)
     cid = session["conversation_id"]
-    _set_state(gateway, cid, "pending")
+    _set_state(gateway, session, "pending")
     await frames_until(ws, lambda f: f == {"type": "state", "state": "pending"})
     cases = [
         ("{not json", "bad_json"),
@@ -121,7 +132,7 @@ async def test_bad_frames_get_error_frames_and_the_socket_stays_usable(gateway):
 async def test_resent_client_id_is_stored_once(gateway):
     ws, session, _ = await _open(gateway)
     cid = session["conversation_id"]
-    _set_state(gateway, cid, "pending")
+    _set_state(gateway, session, "pending")
     await frames_until(ws, lambda f: f == {"type": "state", "state": "pending"})
     for _ in range(2):  # the widget resends what was not acknowledged after a reconnect
         await ws.send_json({"type": "message", "text": "hallo", "id": "c-1"})
@@ -140,7 +151,7 @@ async def test_resent_client_id_is_stored_once(gateway):
 async def test_pending_conversation_gets_no_bot_and_no_typing(gateway):
     ws, session, _ = await _open(gateway)
     cid = session["conversation_id"]
-    _set_state(gateway, cid, "pending")
+    _set_state(gateway, session, "pending")
     await frames_until(ws, lambda f: f.get("type") == "state")
     await ws.send_json({"type": "message", "text": "Ik wacht op een mens"})
     with pytest.raises(asyncio.TimeoutError):
@@ -154,7 +165,7 @@ async def test_pending_conversation_gets_no_bot_and_no_typing(gateway):
 async def test_agent_reply_reaches_the_widget_as_agent_message(gateway):
     ws, session, _ = await _open(gateway)
     cid = session["conversation_id"]
-    _set_state(gateway, cid, "agent")
+    _set_state(gateway, session, "agent")
     frames = await frames_until(ws, lambda f: f == {"type": "state", "state": "agent"})
     from connectors import outbox
 
@@ -206,4 +217,4 @@ async def test_only_allowed_origins_may_open_a_chat(tmp_path):
         ws = await gw.http.ws_connect(f"{gw.url}/ws/chat", headers={"Origin": "https://shop.example"})
         assert (await ws.receive_json(timeout=10))["type"] == "session"
         await ws.close()
-        assert gw.db["conversations"].count == 1
+        assert gw.db["conversations"].count == 0  # an idle socket stores nothing

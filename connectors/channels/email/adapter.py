@@ -27,6 +27,7 @@ from connectors.channels.email.smtp import (
     new_message_id,
     send as smtp_send,
 )
+from helpdesk import wording
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,6 @@ NAME = "email"
 POLLER_LEASE = "imap-poller"  # store lease: with several gateways on one store, one polls
 EVENT_IN = "email_in"  # per inbound mail: the headers a reply needs (subject, ids, auto flag)
 REQUIRED = ("IMAP_HOST", "IMAP_USER", "IMAP_PASSWORD", "SMTP_HOST", "SMTP_FROM")
-CLOSING = {
-    "nl": "Met vriendelijke groet,\n{shop}",
-    "fr": "Cordialement,\n{shop}",
-}
 
 
 
@@ -171,7 +168,7 @@ async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
     result = await flow.receive(
         app, channel=NAME, identity=identity, text=text, channel_message_id=mail.message_id,
         media=media, thread_key=thread_key_for(app, mail), name=mail.from_name,
-        meta={"subject": mail.subject},
+        meta={"subject": mail.subject, "no_reply": mail.auto_generated},
     )
     if result["duplicate"]:
         return True
@@ -183,6 +180,7 @@ async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
         "from": mail.from_addr,
         "auto_generated": mail.auto_generated,
         "problems": mail.problems or None,
+        "sender_auth": mail.sender_auth or None,
         "stored_message_id": result["message_id"],
     })
     if mail.problems:
@@ -201,7 +199,8 @@ async def poll_once(app: web.Application) -> int:
             if not raw.raw:
                 log.warning("IMAP returned no content for UID %s; left unseen", raw.uid)
                 continue
-            mail = await asyncio.to_thread(parse_mail, raw.raw, raw.truncated)
+            mail = await asyncio.to_thread(parse_mail, raw.raw, raw.truncated,
+                                           app["settings"].EMAIL_AUTHSERV_ID)
             try:
                 if await _receive_one(app, mail):
                     done.append(raw.uid)
@@ -233,9 +232,8 @@ def _body(app: web.Application, language: str | None, message: dict) -> str:
         url = item.get("url") if isinstance(item, dict) else item
         if url:
             text += f"\n{url}"
-    closing = CLOSING.get(language or "")
-    if closing:
-        text += "\n\n" + closing.format(shop=app["settings"].SHOP_NAME)
+    if language in wording.LANGS:
+        text += "\n\n" + wording.text("email_closing", language, shop=app["settings"].SHOP_NAME)
     return text.strip() + "\n"
 
 
@@ -246,9 +244,9 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
     if contact is None or "@" not in contact["identity"]:
         raise outbox.SendError("conversation has no email address to answer", retryable=False)
     last = _last_inbound(app, conversation["id"]) or {}
-    if last.get("auto_generated") and message.get("author") == "bot":
-        # Answering an out-of-office or a bounce with a robot makes a mail loop.
-        raise outbox.SendError("last mail was auto-generated: the bot does not answer it", retryable=False)
+    if last.get("auto_generated") and message.get("author") in ("bot", "system"):
+        # Answering an out-of-office, a bounce or a list with a robot (or a notice) makes a mail loop.
+        raise outbox.SendError("last mail was auto-generated: no automatic answer", retryable=False)
     refs = list(last.get("references") or [])
     if conversation.get("thread_key") and conversation["thread_key"] not in refs:
         refs.insert(0, conversation["thread_key"])

@@ -17,6 +17,7 @@ from email.utils import getaddresses, parseaddr
 from html import unescape
 from html.parser import HTMLParser
 
+from connectors.channels.email.authres import sender_auth
 from connectors.channels.email.strip import strip_reply
 
 MAX_TEXT = 20_000  # characters kept of one body; the rest of a huge mail is noted, not stored
@@ -36,6 +37,7 @@ class ParsedMail:
     attachments: list[dict] = field(default_factory=list)
     auto_generated: bool = False  # out-of-office, bounce, list mail: never answer automatically
     problems: list[str] = field(default_factory=list)
+    sender_auth: dict = field(default_factory=dict)  # SPF/DKIM/DMARC verdict for the From domain (authres.py)
 
     @property
     def thread_ids(self) -> list[str]:
@@ -179,7 +181,7 @@ def _part_text(part: Message, problems: list[str]) -> str:
 
 
 def _is_attachment(part: Message) -> bool:
-    disposition = (part.get("Content-Disposition") or "").lower()
+    disposition = str(part.get("Content-Disposition") or "").lower()
     return disposition.startswith("attachment") or (
         bool(part.get_filename()) and not part.get_content_type().startswith("text/")
     )
@@ -220,22 +222,30 @@ def _msgids(value: str) -> list[str]:
     return found
 
 
+_AUTO_HEADERS = ("X-Autoreply", "X-Autorespond", "X-Auto-Response-Suppress", "X-Loop", "List-Id",
+                 "List-Unsubscribe", "List-Post", "X-Mailing-List", "Feedback-ID")
+
+
 def _auto_generated(msg: Message, from_addr: str) -> bool:
-    """Mail we must never answer automatically (RFC 3834), or we loop with another robot."""
-    auto = (msg.get("Auto-Submitted") or "no").strip().lower()
-    precedence = (msg.get("Precedence") or "").strip().lower()
+    """Mail we must never answer automatically (RFC 3834, 2369), or we loop with another robot:
+    auto-replies, bounces (empty Return-Path, delivery reports), list and bulk mail."""
+    auto = str(msg.get("Auto-Submitted") or "no").strip().lower()
+    precedence = str(msg.get("Precedence") or "").strip().lower()
+    return_path = str(msg.get("Return-Path") or "").strip()
     local = from_addr.split("@", 1)[0]
     return (
         auto != "no"
         or precedence in ("bulk", "junk", "list", "auto_reply")
-        or bool(msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("List-Id"))
+        or any(msg.get(name) for name in _AUTO_HEADERS)
+        or return_path.replace(" ", "") == "<>"
         or msg.get_content_type() == "multipart/report"
         or local in ("mailer-daemon", "postmaster", "noreply", "no-reply", "donotreply")
     )
 
 
-def parse_mail(raw: bytes, truncated: bool = False) -> ParsedMail:
-    """Parse one mail; never raises. `truncated`: only the start of a huge mail was fetched."""
+def parse_mail(raw: bytes, truncated: bool = False, authserv_id: str | None = None) -> ParsedMail:
+    """Parse one mail; never raises. `truncated`: only the start of a huge mail was fetched.
+    `authserv_id`: whose Authentication-Results to believe (EMAIL_AUTHSERV_ID; default topmost)."""
     problems: list[str] = ["message truncated: too large"] if truncated else []
     try:
         msg = email.message_from_bytes(raw)
@@ -286,4 +296,13 @@ def parse_mail(raw: bytes, truncated: bool = False) -> ParsedMail:
         attachments=attachments,
         auto_generated=_auto_generated(msg, addr),
         problems=problems,
+        sender_auth=_sender_auth(msg, addr, authserv_id, problems),
     )
+
+
+def _sender_auth(msg: Message, addr: str, authserv_id: str | None, problems: list[str]) -> dict:
+    try:
+        return sender_auth(msg, addr, authserv_id)
+    except Exception:  # a header we can't read makes the verdict unknown, never the mail lost
+        problems.append("unreadable Authentication-Results")
+        return {"verdict": "none", "domain": None}

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
+from helpdesk import wording
+
 TIMEOUT = 30.0
 _OWN_ID = re.compile(r"^<hd\.([0-9a-f]{32})\.[0-9a-f]+@[^>]+>$")
 _REPLY_PREFIX = re.compile(r"^\s*(re|antw|aw|réf|ref|sv|vs)\s*(\[\d+\])?\s*:", re.IGNORECASE)
@@ -58,7 +60,8 @@ def reply_subject(subject: str, language: str | None) -> str:
     """'Re: <original>' once, never 'Re: Re: ...'; a fallback when the customer left it empty."""
     subject = (subject or "").strip()
     if not subject:
-        subject = "Uw vraag" if language == "nl" else "Votre question" if language == "fr" else "Uw vraag / Votre question"
+        subject = (wording.text("email_subject", language) if language in wording.LANGS
+                   else wording.either("email_subject"))
     return subject if _REPLY_PREFIX.match(subject) else f"Re: {subject}"
 
 

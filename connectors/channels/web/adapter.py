@@ -11,25 +11,38 @@ Wire format (JSON text frames):
                     even if resent, and the server answers {"type":"ack","id"} once it is stored,
                     so a client resends only what was never acknowledged (no ack without "id")
 
-Session tokens: `?token=` on the WebSocket URL. A token is 32 random bytes (URL-safe base64); the
-store keeps only its SHA-256 (conversations.token_hash, also the web contact's identity). A token
-that matches no conversation gets `{"type":"error","code":"invalid_token"}` and the socket is
+Abuse limits: at most WEBCHAT_MAX_SOCKETS_PER_CLIENT open sockets per client address (proxy-aware,
+connectors/client_address.py); more get `{"type":"error","code":"too_many_connections"}` and close
+code 4429. Every client frame (also invalid, too long, binary or ping) takes a token from the
+socket's bucket (RATE_MAX frames, refilled over RATE_WINDOW s); refused frames get `rate_limited`,
+and a client that keeps flooding is closed (1008). A socket that sends nothing stores nothing: the
+session frame announces the conversation id and token, and the contact and conversation are
+created with the first real message. Such a token carries a MAC under the install key
+(connectors/install_key.py), so a reconnect before the first message is recognised (same
+conversation id) without anything stored, and a forged token still is not.
+
+Session tokens: `?token=` on the WebSocket URL. A token is 32 random bytes (URL-safe base64) plus
+"." and a MAC of them; the store keeps only its SHA-256 (conversations.token_hash, also the web
+contact's identity). A token that matches no conversation and is not ours (bad MAC) gets `{"type":"error","code":"invalid_token"}` and the socket is
 closed with code 4401; the widget then forgets it and opens a fresh session. `?conversation_id=`
 may be sent along; if it names another conversation than the token's, that is refused the same way.
 """
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import html
 import json
 import logging
+import secrets
 import time
 from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from connectors import bus, flow, store
+from connectors import bus, client_address, flow, install_key, store
 from connectors.channel import Channel
 
 log = logging.getLogger(__name__)
@@ -40,11 +53,15 @@ MAX_FRAME = 1024 * 1024  # bigger frames close the socket (1009); up to this we 
 RATE_WINDOW = 10.0  # seconds
 RATE_MAX = 20  # customer frames per window per socket
 REFUSED_CLOSE_CODE = 4401
+TOO_MANY_CLOSE_CODE = 4429
+FLOOD_CLOSE_CODE = 1008  # policy violation: kept sending while refused
+ID_PEEK_MAX = 8192  # a refused frame's client id is read only from frames this small
 
 
 def routes(app: web.Application) -> None:
     """The demo page, the widget script and the chat socket (the channel is always on)."""
     app["web_sockets"] = {}  # conversation id -> set of open sockets
+    app["web_clients"] = {}  # client limit key -> open sockets from it
     app.router.add_get("/", demo_page)
     app.router.add_get("/widget.js", widget_js)
     app.router.add_get("/ws/chat", ws_chat)
@@ -125,17 +142,49 @@ def _error(code: str, message: str) -> dict:
     return {"type": "error", "code": code, "message": message}
 
 
+class TokenBucket:
+    """`capacity` frames at once, refilled at `rate` per second: O(1) time and memory per frame."""
+
+    __slots__ = ("rate", "capacity", "tokens", "stamp")
+
+    def __init__(self, capacity: float, rate: float) -> None:
+        self.rate, self.capacity, self.tokens, self.stamp = rate, capacity, capacity, time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+def _peek_id(raw: str | bytes) -> str | None:
+    """The client id of a small frame (so a refusal names it); big frames are not parsed."""
+    if not isinstance(raw, str) or len(raw) > ID_PEEK_MAX:
+        return None
+    try:
+        frame = json.loads(raw)
+    except ValueError:
+        return None
+    client_id = frame.get("id") if isinstance(frame, dict) else None
+    return client_id if isinstance(client_id, str) and 0 < len(client_id) <= 64 else None
+
+
 class _Session:
     """One socket's view: which conversation it shows and the bus feed for it."""
 
     def __init__(self, app: web.Application, ws: web.WebSocketResponse, token: str,
-                 token_hash: str, language: str | None) -> None:
+                 token_hash: str, language: str | None, client_hash: str | None = None) -> None:
         self.app, self.ws, self.token, self.token_hash, self.language = app, ws, token, token_hash, language
+        self.client_hash = client_hash
         self.conv_id: str | None = None
         self.sub: bus.Subscription | None = None
         self.feed: asyncio.Task | None = None
         self.last_state: str | None = None
-        self.recent: list[float] = []
+        self.bucket = TokenBucket(RATE_MAX, RATE_MAX / RATE_WINDOW)
+        self.refused_in_row = 0
 
     async def attach(self, conv: dict) -> None:
         """Show `conv`: session frame, history, state; then follow its live updates."""
@@ -177,11 +226,22 @@ class _Session:
             except (ConnectionError, RuntimeError):
                 return
 
-    def rate_limited(self) -> bool:
-        now = time.monotonic()
-        self.recent = [t for t in self.recent if now - t < RATE_WINDOW]
-        self.recent.append(now)
-        return len(self.recent) > RATE_MAX
+    async def admit(self, raw: str | bytes) -> bool:
+        """Count one client frame, whatever it holds. False: refused (answered or closed)."""
+        if self.bucket.take():
+            self.refused_in_row = 0
+            return True
+        self.refused_in_row += 1
+        if self.refused_in_row > RATE_MAX:
+            log.info("web chat socket closed: kept flooding while rate limited")
+            await self.ws.close(code=FLOOD_CLOSE_CODE, message=b"too many frames")
+            return False
+        error = _error("rate_limited", "Too many messages; wait a few seconds.")
+        client_id = _peek_id(raw)
+        if client_id:
+            error["id"] = client_id
+        await self.ws.send_json(error)
+        return False
 
     async def handle(self, raw: str) -> None:
         """One client frame: validate, store through the flow, or answer an error frame."""
@@ -216,14 +276,12 @@ class _Session:
             await refuse("too_long", f"Message is longer than {MAX_TEXT} characters; it was not sent. "
                                      "Please shorten it.")
             return
-        if self.rate_limited():
-            await refuse("rate_limited", "Too many messages; wait a few seconds.")
-            return
         channel_message_id = f"{self.token_hash[:16]}:{client_id}" if client_id else None
         result = await flow.receive(
             self.app, channel="web", identity=self.token_hash, text=value,
             channel_message_id=channel_message_id,
-            meta={"language": self.language, "token_hash": self.token_hash},
+            meta={"language": self.language, "token_hash": self.token_hash,
+                  "conversation_id": self.conv_id, "client_hash": self.client_hash},
         )
         if client_id:  # only clients that number their frames get acks (the widget)
             await ws.send_json({"type": "ack", "id": client_id})
@@ -241,6 +299,50 @@ async def ws_chat(request: web.Request) -> web.WebSocketResponse:
         raise web.HTTPForbidden(text=f"origin {origin} is not allowed (WEBCHAT_ALLOWED_ORIGINS)")
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_FRAME)
     await ws.prepare(request)
+    address = client_address.of(request)
+    client_key = client_address.limit_key(address)
+    clients: dict[str, int] = app["web_clients"]
+    if clients.get(client_key, 0) >= app["settings"].WEBCHAT_MAX_SOCKETS_PER_CLIENT:
+        await ws.send_json(_error("too_many_connections", "Too many open chats from your connection."))
+        await ws.close(code=TOO_MANY_CLOSE_CODE, message=b"too many connections")
+        return ws
+    clients[client_key] = clients.get(client_key, 0) + 1
+    try:
+        return await _chat(request, ws, client_address.client_hash(app, address))
+    finally:
+        clients[client_key] -= 1
+        if clients[client_key] <= 0:
+            clients.pop(client_key, None)
+
+
+def _unborn(conversation_id: str, language: str | None) -> dict:
+    """A conversation announced in the session frame but not stored until the first message."""
+    return {"id": conversation_id, "state": "bot", "language": language}
+
+
+def _mac(app: web.Application, purpose: str, value: str) -> str:
+    return hmac.new(install_key.key(app), f"{purpose}:{value}".encode(), hashlib.sha256).hexdigest()
+
+
+def issue_token(app: web.Application) -> str:
+    """A new session token the gateway can recognise later without having stored it:
+    random part + "." + its MAC under the install key."""
+    random_part = secrets.token_urlsafe(32)
+    return f"{random_part}.{_mac(app, 'token', random_part)[:32]}"
+
+
+def genuine_token(app: web.Application, token: str) -> bool:
+    random_part, _, mac = token.partition(".")
+    return bool(random_part and mac) and hmac.compare_digest(mac, _mac(app, "token", random_part)[:32])
+
+
+def unborn_conversation_id(app: web.Application, token: str) -> str:
+    """The id a token's first conversation gets: the same on every reconnect before it exists."""
+    return _mac(app, "conversation", token)[:32]
+
+
+async def _chat(request: web.Request, ws: web.WebSocketResponse, client_hash: str) -> web.WebSocketResponse:
+    app = request.app
     lang = request.query.get("lang")
     lang = lang if lang in ("nl", "fr") else None
     token = request.query.get("token")
@@ -248,20 +350,25 @@ async def ws_chat(request: web.Request) -> web.WebSocketResponse:
     if token:
         token_hash = store.hash_token(token)
         conv = store.conversation_by_token_hash(db, token_hash)
+        if conv is None and genuine_token(app, token):  # ours, but its socket never said anything
+            conv = _unborn(unborn_conversation_id(app, token), lang)
         wanted = request.query.get("conversation_id")
         if conv is None or (wanted and wanted != conv["id"]):
             await ws.send_json(_error("invalid_token", "Unknown or forged session token; start a new session."))
             await ws.close(code=REFUSED_CLOSE_CODE, message=b"invalid token")
             return ws
-        if conv["state"] == "closed":
-            conv = flow.conversation_for(app, "web", token_hash, language=lang, token_hash=token_hash)
+        if conv["state"] == "closed":  # the next message starts a new one
+            conv = _unborn(store.new_conversation_id(), lang or conv["language"])
     else:
-        token, token_hash = store.new_token()
-        conv = flow.conversation_for(app, "web", token_hash, language=lang, token_hash=token_hash)
-    session = _Session(app, ws, token, token_hash, lang or conv["language"])
+        token = issue_token(app)
+        token_hash = store.hash_token(token)
+        conv = _unborn(unborn_conversation_id(app, token), lang)
+    session = _Session(app, ws, token, token_hash, lang or conv["language"], client_hash)
     try:
         await session.attach(conv)
         async for msg in ws:
+            if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY) and not await session.admit(msg.data):
+                continue
             if msg.type == WSMsgType.TEXT:
                 try:
                     await session.handle(msg.data)

@@ -206,6 +206,16 @@ function renderDetail(d) {
                       agent: `with ${c.assigned_agent_name || "an agent"}`, closed: "closed" }[c.state] || c.state;
   meta.append(el("span", "", stateText));
   if (c.contact_identity && c.contact_name) meta.append(el("span", "", "· " + c.contact_identity));
+  if (d.sender_auth) {
+    const a = d.sender_auth;
+    const text = { pass: `verified sender (${a.domain})`, fail: `NOT verified: ${a.domain} did not vouch for this mail`,
+                   none: `sender not verified (no SPF/DKIM result)` }[a.verdict] || a.verdict;
+    const badge = el("span", `badge auth-${a.verdict}`, text);
+    badge.dataset.testid = "sender-auth";
+    badge.title = `SPF ${a.spf || "-"}, DKIM ${a.dkim || "-"}, DMARC ${a.dmarc || "-"}`;
+    meta.append(badge);
+    if (a.automatic) meta.append(el("span", "badge reason", "automatic mail: not answered"));
+  }
   meta.dataset.state = c.state;
 
   $("btn-take").hidden = !d.permissions.take;
