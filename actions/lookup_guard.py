@@ -69,11 +69,11 @@ _pg: dict[str, object] = {}  # DATABASE_URL -> one connection per action-server 
 def _db(path: str | None = None):
     """Where the counts live: Postgres at DATABASE_URL when set (every action server, on any
     machine, sees the same counts), else the SQLite file ORDERS_DB. Same SQL on both
-    (connectors/sql.py)."""
+    (helpdesk/sql.py)."""
     url = None if path else settings.current().DATABASE_URL
     if url:
         if url not in _pg:
-            from connectors.sql import PgDatabase
+            from helpdesk.sql import PgDatabase
 
             db = PgDatabase(url)
             migrate.apply(db, MIGRATIONS)  # shares `_migrations` with the gateway's steps: names differ

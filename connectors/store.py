@@ -20,9 +20,8 @@ from typing import Any, Iterator
 
 import sqlite_utils
 
-from connectors import sql
 from connectors.migrations import MIGRATIONS
-from helpdesk import migrate
+from helpdesk import migrate, sql
 
 STATES = ("bot", "pending", "agent", "closed")
 DIRECTIONS = ("in", "out")
@@ -61,12 +60,12 @@ def open_configured(settings) -> sqlite_utils.Database:
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
     """Open (and create if needed) the conversations database at `path` (a file, or a
-    postgresql:// URL: then a `connectors.sql.PgDatabase` with the same surface).
+    postgresql:// URL: then a `helpdesk.sql.PgDatabase` with the same surface).
 
     WAL + synchronous=NORMAL: a committed write survives a killed process, and readers (the
     console, tests) never block the gateway's writer.
     """
-    if sql.is_postgres_url(str(path)):  # DATABASE_URL: same queries, through connectors/sql.py
+    if sql.is_postgres_url(str(path)):  # DATABASE_URL: same queries, through helpdesk/sql.py
         pg = sql.PgDatabase(str(path))
         migrate.apply(pg, MIGRATIONS)
         return pg

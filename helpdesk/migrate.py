@@ -74,7 +74,7 @@ PG_LOCK_KEY = 1101  # advisory lock: gateways starting together run each step on
 
 
 def _apply_postgres(db, migrations: Sequence[Migration]) -> list[str]:
-    """The same steps on Postgres (connectors/sql.py's PgDatabase): DDL through `execute_ddl`
+    """The same steps on Postgres (helpdesk/sql.py's PgDatabase): DDL through `execute_ddl`
     (identity keys), each step in a transaction under an advisory lock."""
     db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
     ran = []

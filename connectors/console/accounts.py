@@ -1,6 +1,6 @@
 """Agent accounts: the `agents` table and argon2 password hashes.
 
-Plain SQL through connectors/sql.py, so the same queries run on SQLite and on Postgres.
+Plain SQL through helpdesk/sql.py, so the same queries run on SQLite and on Postgres.
 
 Only hashes are stored (argon2id via argon2-cffi). Verification of an unknown email still runs a
 hash check against a dummy hash so the response time doesn't tell which emails exist.
@@ -14,7 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlite_utils import Database
 
-from connectors import sql
+from helpdesk import sql
 
 ROLES = ("agent", "admin")
 MIN_PASSWORD = 10

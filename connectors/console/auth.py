@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from sqlite_utils import Database
 
-from connectors import sql
+from helpdesk import sql
 from connectors.console import accounts
 
 COOKIE = "helpdesk_agent"

@@ -3,7 +3,8 @@ when its gateway stops, the other takes over. Real Dovecot, real SQLite file."""
 from __future__ import annotations
 
 from channels_support import MAILBOX, email_settings
-from connectors import flow, store
+from connectors import flow
+from helpdesk import sql
 
 from support.waiting import wait_until
 from test_email_channel import customer_mail
@@ -21,7 +22,7 @@ async def test_only_one_gateway_polls_and_the_other_takes_over(make_gateway, dov
     active, standby = (a, b) if a.app["email"]["stats"]["poller"] == "active" else (b, a)
 
     dovecot.append(MAILBOX, customer_mail("<m1@example.fr>", "Levering", "Waar is mijn pakket?"))
-    count = lambda: store.sql.row(standby.app["db"], "SELECT COUNT(*) AS n FROM messages WHERE direction='in'")["n"]  # noqa: E731
+    count = lambda: sql.row(standby.app["db"], "SELECT COUNT(*) AS n FROM messages WHERE direction='in'")["n"]  # noqa: E731
     await wait_until(lambda: count() == 1)
     assert standby.app["email"]["stats"]["last_poll_at"] is None  # the standby never touched IMAP
     assert standby.app["email"]["stats"]["poller"] == "standby"

@@ -1,10 +1,11 @@
 """The same store on a real Postgres (private server, tests/support/engines.py): one set of
-queries through connectors/sql.py, migrations that run on both engines."""
+queries through helpdesk/sql.py, migrations that run on both engines."""
 from __future__ import annotations
 
 import pytest
 
-from connectors import sql, store
+from connectors import store
+from helpdesk import sql
 from connectors.console import accounts, auth
 from connectors.migrations import MIGRATIONS
 from helpdesk import migrate

@@ -1,4 +1,6 @@
-"""The thin dialect layer under the gateway's store: SQLite by default, Postgres with DATABASE_URL.
+"""The thin dialect layer under the gateway's store (and the action server's lookup limits):
+SQLite by default, Postgres with DATABASE_URL. In helpdesk/ because both connectors/ and actions/
+use it (actions never import the gateway).
 
 Why a layer and not two copies of the SQL: store.py, the console's accounts/sessions and the
 migrations keep ONE set of queries written in the SQLite spelling (`?` placeholders, `INSERT OR
