@@ -116,9 +116,18 @@ class PgDatabase:
         self.conn = self  # `db.conn.execute(...)` as with sqlite-utils
         self.isolation_level = None  # migrate.py saves/restores it on SQLite connections
 
+    def _connection(self):
+        """The connection; a fresh one after Postgres dropped the last (restart, failover). The
+        statement that met the broken connection failed to its caller; nothing is retried blindly."""
+        if self._raw.closed or self._raw.broken:
+            import psycopg
+
+            self._raw = psycopg.connect(self.url, autocommit=True)
+        return self._raw
+
     def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> PgCursor:
         text, wants_id = translate(sql)
-        with self._lock, self._raw.cursor() as cur:
+        with self._lock, self._connection().cursor() as cur:
             cur.execute(text, params if isinstance(params, dict) else tuple(params))
             description = cur.description
             rows = cur.fetchall() if description is not None else []
@@ -130,7 +139,7 @@ class PgDatabase:
 
     def execute_ddl(self, statement: str) -> None:
         with self._lock:
-            self._raw.execute(translate_ddl(statement))
+            self._connection().execute(translate_ddl(statement))
 
     def commit(self) -> None:
         """Autocommit: nothing pending outside `store.transaction`."""

@@ -93,3 +93,15 @@ def test_agent_accounts_and_console_sessions(db):
     assert session["csrf_token"] == csrf and who["id"] == agent["id"]
     auth.end_session(db, token)
     assert auth.lookup(db, token) is None
+
+
+def test_a_dropped_connection_fails_one_statement_and_the_next_reconnects(db, postgres):
+    import psycopg
+
+    contact = store.get_or_create_contact(db, "web", "reconnect")
+    with psycopg.connect(postgres.url, autocommit=True) as admin:  # what a Postgres restart does to us
+        dbname = db.url.rsplit("/", 1)[1]
+        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (dbname,))
+    with pytest.raises(psycopg.OperationalError):
+        store.get_contact(db, contact["id"])
+    assert store.get_contact(db, contact["id"])["id"] == contact["id"]
