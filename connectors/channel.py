@@ -27,12 +27,15 @@ class Channel:
     setup: Callable[[web.Application], None] | None = None  # state, tasks; runs only when on
     routes: Callable[[web.Application], None] | None = None  # mounted even when off (webhooks: 503, not 404)
     health: Callable[[web.Application], dict[str, Any]] | None = None  # adapter-specific /healthz details
+    # Email: one bot turn is one mail (several short mails for one question look like spam).
+    one_message_per_turn: bool = False
 
 
 def setup(app: web.Application) -> None:
     """Create the shared channel state before the app starts (aiohttp freezes it afterwards)."""
     app["channels"] = {}  # name -> Channel, for the channels that are on
     app["channel_status"] = {}  # name -> short reason it is off
+    app["one_message_per_turn"] = set()  # channels whose bot replies of one turn are joined
     stats.setup(app)
 
 
@@ -45,6 +48,8 @@ def install(app: web.Application, channel: Channel) -> bool:
     if channel.routes is not None:
         channel.routes(app)
     stats.register(app, channel.name)
+    if channel.one_message_per_turn:
+        app["one_message_per_turn"].add(channel.name)
     missing = missing_settings(app, channel)
     if missing:
         reason = f"missing settings: {', '.join(missing)}"

@@ -84,28 +84,36 @@ def conversation_for(app: web.Application, channel: str, identity: str, *,
 async def receive(app: web.Application, *, channel: str, identity: str, text: str | None,
                   channel_message_id: str | None = None, media: list | None = None,
                   thread_key: str | None = None, name: str | None = None,
-                  meta: dict[str, Any] | None = None) -> dict:
+                  meta: dict[str, Any] | None = None, conversation_id: str | None = None) -> dict:
     """Store one inbound message, then route it in the background.
 
     Returns `{"conversation_id", "message_id", "duplicate"}`; when it returns the message is
     committed. A redelivered `channel_message_id` returns the first copy with `duplicate=True`
     and routes nothing. `meta["language"]` seeds a new conversation's language (widget config);
     `meta["no_reply"]` stores the message without routing it (automatic mail).
+    `conversation_id` puts the message into that open conversation even if it began on another
+    channel (an email reply to a web chat that continued by email); a closed one is not reopened.
     """
     db = app["db"]
     meta = meta or {}
     text = text.strip() if isinstance(text, str) else None
     if not text and not media:
         raise store.StoreError("an inbound message needs text or media")
+    target = store.get_conversation(db, conversation_id) if conversation_id else None
+    if target is not None and target["state"] == "closed":
+        target = None
     if channel_message_id:
         existing = store.find_inbound(db, channel, channel_message_id)
+        if existing is None and target is not None and target["channel"] != channel:
+            existing = store.find_inbound(db, target["channel"], channel_message_id)
         if existing is not None:
             stats.count(app, channel, "duplicates")
             return {"conversation_id": existing["conversation_id"], "message_id": existing["id"],
                     "duplicate": True}
-    conv = conversation_for(app, channel, identity, thread_key=thread_key, name=name,
-                            language=meta.get("language"), token_hash=meta.get("token_hash"),
-                            conversation_id=meta.get("conversation_id"), client_hash=meta.get("client_hash"))
+    conv = target or conversation_for(app, channel, identity, thread_key=thread_key, name=name,
+                                      language=meta.get("language"), token_hash=meta.get("token_hash"),
+                                      conversation_id=meta.get("conversation_id"),
+                                      client_hash=meta.get("client_hash"))
     try:
         msg = store.add_message(db, conv["id"], direction="in", author="customer", text=text,
                                 status="received", media=media, channel_message_id=channel_message_id,
@@ -219,12 +227,23 @@ async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) 
 
 
 def deliver_bot_replies(app: web.Application, conversation_id: str, replies: list[dict]) -> None:
-    """Queue Rasa's messages in order; a handoff custom payload escalates the conversation."""
+    """Queue Rasa's messages in order; a handoff custom payload escalates the conversation.
+
+    On a channel with `one_message_per_turn` (email) the turn's messages become one outbound
+    message (texts as paragraphs, buttons and media together, the handoff's queue notice last).
+    """
+    conv = store.get_conversation(app["db"], conversation_id)
+    join = conv is not None and conv["channel"] in app.get("one_message_per_turn", ())
+    outgoing: list[tuple[str | None, list | None, list | None]] = []
+    escalations: list[str] = []
     for reply in replies:
         custom = reply.get("custom")
         if isinstance(custom, dict) and isinstance(custom.get("handoff"), dict):
             reason = str(custom["handoff"].get("reason") or "asked")
-            handoff.escalate(app, conversation_id, reason, actor="bot")
+            if join:
+                escalations.append(reason)
+            else:
+                handoff.escalate(app, conversation_id, reason, actor="bot")
             continue
         text = reply.get("text")
         buttons = [
@@ -232,8 +251,27 @@ def deliver_bot_replies(app: web.Application, conversation_id: str, replies: lis
             for b in reply.get("buttons") or [] if isinstance(b, dict)
         ] or None
         media = [reply["image"]] if reply.get("image") else None
-        if text or media:
+        if not (text or media):
+            continue
+        if join:
+            outgoing.append((text, buttons, media))
+        else:
             outbox.enqueue(app, conversation_id, text, author="bot", buttons=buttons, media=media)
+    notices: list[str] = []
+    for reason in escalations:  # the queue notice joins the turn's message instead of its own mail
+        handoff.escalate(app, conversation_id, reason, actor="bot", notices=notices)
+    outgoing += [(notice, None, None) for notice in notices]
+    if outgoing:
+        text, buttons, media = join_turn(outgoing)
+        outbox.enqueue(app, conversation_id, text, author="bot", buttons=buttons, media=media)
+
+
+def join_turn(parts: list[tuple[str | None, list | None, list | None]]) -> tuple[str | None, list | None, list | None]:
+    """Several bot messages of one turn as one: texts as paragraphs, buttons and media in order."""
+    texts = [t.strip() for t, _b, _m in parts if t and t.strip()]
+    buttons = [b for _t, bs, _m in parts for b in (bs or [])]
+    media = [m for _t, _b, ms in parts for m in (ms or [])]
+    return ("\n\n".join(texts) or None), (buttons or None), (media or None)
 
 
 # ---------------------------------------------------------------- restart

@@ -71,9 +71,11 @@ def whatsapp_window_open(conv: dict, now: dt.datetime | None = None) -> bool:
 
 def _notify(app: web.Application, conv: dict, text: str, courtesy: bool = True) -> None:
     """Queue a system notice for the customer. Courtesy notices (taken/handed back/closed) skip
-    email (one mail per step is noise) and WhatsApp outside the 24-hour window (Twilio refuses)."""
-    if courtesy and (conv["channel"] == "email"
-                     or (conv["channel"] == "whatsapp" and not whatsapp_window_open(conv))):
+    email (one mail per step is noise). No notice goes to WhatsApp outside the 24-hour window:
+    Twilio refuses free text there (error 63016); agents reach the customer with a template."""
+    if conv["channel"] == "whatsapp" and not whatsapp_window_open(conv):
+        return
+    if courtesy and conv["channel"] == "email":
         return
     try:
         outbox.enqueue(app, conv["id"], text, author="system")
@@ -110,8 +112,11 @@ def _changed(app: web.Application, conv: dict) -> dict:
 
 
 def escalate(app: web.Application, conversation_id: str, reason: str, actor: str = "bot",
-             now: dt.datetime | None = None) -> dict:
+             now: dt.datetime | None = None, notices: list[str] | None = None) -> dict:
     """Queue the conversation for a human (`bot` -> `pending`) and tell the customer.
+
+    With `notices` the customer's queue notice is appended there instead of queued on its own
+    (the flow joins it into the turn's one email).
 
     Idempotent when already pending or with an agent (a second handoff payload changes nothing).
     """
@@ -139,8 +144,11 @@ def escalate(app: web.Application, conversation_id: str, reason: str, actor: str
         "reason": reason, "position": place, "business_hours": is_open,
         "next_opening": opening.isoformat() if opening and not is_open else None,
     })
-    _notify(app, moved, queue_notice(_lang(moved), moved["channel"], place, opening, now, is_open),
-            courtesy=False)
+    notice = queue_notice(_lang(moved), moved["channel"], place, opening, now, is_open)
+    if notices is not None:
+        notices.append(notice)
+    else:
+        _notify(app, moved, notice, courtesy=False)
     return _changed(app, moved)
 
 

@@ -95,6 +95,31 @@ ALTER TABLE conversations ADD COLUMN client_hash TEXT;
 CREATE INDEX IF NOT EXISTS conversations_client ON conversations(client_hash, state)
 """
 
+# A WhatsApp message template an agent sent (outside the 24-hour window): {name, language,
+# content_sid, variables}; the WhatsApp sender passes ContentSid + ContentVariables to Twilio.
+MESSAGE_TEMPLATE = "ALTER TABLE messages ADD COLUMN template TEXT"
+
+# Canned responses: per shop (the shops work adds shops; until then everything is 'default') and
+# language; an agent types "/" + shortcut in the composer. Managed by admins.
+CANNED_RESPONSES = """
+CREATE TABLE canned_responses (
+    id INTEGER PRIMARY KEY,
+    shop_id TEXT NOT NULL DEFAULT 'default',
+    language TEXT NOT NULL CHECK (language IN ('nl','fr')),
+    shortcut TEXT NOT NULL,
+    title TEXT NOT NULL,
+    text TEXT NOT NULL,
+    created_by INTEGER,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (shop_id, language, shortcut)
+)
+"""
+
+# "Reply by email to X": a web-chat customer outside business hours leaves an address; agents'
+# replies in that conversation then go out by email (connectors/outbox.py delivery_channel).
+REPLY_EMAIL = "ALTER TABLE conversations ADD COLUMN reply_email TEXT"
+
 # Several gateways on one store (docs/scaling.md): an outbound row is sent by the gateway that
 # holds its lease (claimed_by, claimed_until), and an inbound channel message id is unique per
 # channel, so a webhook redelivered to another gateway is stored once. `inbound_channel` is set
@@ -124,6 +149,9 @@ MIGRATIONS: list[Migration] = [
     ("0002_agent_sessions", AGENT_SESSIONS),
     ("1250_agents_disabled", AGENTS_DISABLED),
     ("1251_conversation_client", CONVERSATION_CLIENT),
+    ("1401_message_template", MESSAGE_TEMPLATE),
+    ("1402_canned_responses", CANNED_RESPONSES),
+    ("1403_conversation_reply_email", REPLY_EMAIL),
     ("1101_scale_out", SCALE_OUT),
     ("1102_leases", LEASES),
 ]

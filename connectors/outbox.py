@@ -85,16 +85,18 @@ def backoff(attempts: int) -> float:
 
 def enqueue(app: web.Application, conversation_id: str, text: str | None, *, author: str = "bot",
             buttons: list[dict] | None = None, media: list | None = None,
-            agent_id: int | None = None, internal: bool = False) -> dict:
+            agent_id: int | None = None, internal: bool = False, template: dict | None = None) -> dict:
     """Store an outbound message as `queued` and wake the worker. Returns the stored row.
 
-    `internal=True` stores an agent note: kept with the conversation, never sent.
+    `internal=True` stores an agent note: kept with the conversation, never sent. `template`: a
+    WhatsApp message template (the channel sends it instead of `text`, which is the agents' preview).
     """
-    if not text and not media:
+    if not text and not media and not template:
         raise store.StoreError("an outbound message needs text or media")
     msg = store.add_message(
         app["db"], conversation_id, direction="out", author=author, text=text,
         status="queued", buttons=buttons, media=media, internal=internal, agent_id=agent_id,
+        template=template,
     )
     bus.publish(app, "message", msg)
     wake(app)
@@ -107,17 +109,37 @@ def wake(app: web.Application) -> None:
         event.set()
 
 
+def delivery_channel(conv: dict, msg: dict) -> str:
+    """The channel a message goes out on: the conversation's, except that an agent's reply in a
+    conversation with "reply by email to X" (a web chat left outside business hours) goes by email."""
+    if conv.get("reply_email") and conv["channel"] != "email" and msg["author"] == "agent":
+        return "email"
+    return conv["channel"]
+
+
+async def _also_live(app: web.Application, conv: dict, msg: dict) -> None:
+    """Best effort: an emailed reply also appears in the customer's chat if it is still open."""
+    send = sender_for(app, conv["channel"])
+    if send is None:
+        return
+    try:
+        await send(app, conv, msg)
+    except Exception as exc:  # noqa: BLE001 - the email went out; the chat shows it in its history
+        log.info("live copy of %s to %s skipped: %s", msg["id"], conv["channel"], exc)
+
+
 async def _deliver(app: web.Application, msg: dict) -> None:
     """Send one message; record the outcome. Never raises."""
     db = app["db"]
     conv = store.get_conversation(db, msg["conversation_id"])
-    send = sender_for(app, conv["channel"]) if conv else None
+    channel = delivery_channel(conv, msg) if conv else None
+    send = sender_for(app, channel) if conv else None
     if send is None:
         # The channel is switched off: retry later (settings may come back after a restart).
         attempts = msg["attempts"] + 1
         store.mark_attempt(db, msg["id"])
         if attempts >= MAX_ATTEMPTS:
-            store.mark_failed(db, msg["id"], f"no sender for channel {conv and conv['channel']!r}")
+            store.mark_failed(db, msg["id"], f"no sender for channel {channel!r}")
         else:
             store.mark_retry(db, msg["id"], "channel off", store.later(backoff(attempts)))
         return
@@ -126,24 +148,26 @@ async def _deliver(app: web.Application, msg: dict) -> None:
     try:
         channel_id = await send(app, conv, msg)
     except SendError as exc:
-        stats.count(app, conv["channel"], "send_errors", str(exc))
+        stats.count(app, channel, "send_errors", str(exc))
         retry = exc.retryable and attempts < MAX_ATTEMPTS
-        log.warning("send %s via %s failed (attempt %d, %s): %s", msg["id"], conv["channel"],
+        log.warning("send %s via %s failed (attempt %d, %s): %s", msg["id"], channel,
                     attempts, "will retry" if retry else "giving up", exc)
         if retry:
             store.mark_retry(db, msg["id"], str(exc), store.later(backoff(attempts)))
         else:
             store.mark_failed(db, msg["id"], str(exc))
     except Exception as exc:  # an adapter bug: treat as retryable, keep the message
-        log.exception("send %s via %s crashed", msg["id"], conv["channel"])
-        stats.count(app, conv["channel"], "send_errors", type(exc).__name__)
+        log.exception("send %s via %s crashed", msg["id"], channel)
+        stats.count(app, channel, "send_errors", type(exc).__name__)
         if attempts < MAX_ATTEMPTS:
             store.mark_retry(db, msg["id"], f"{type(exc).__name__}: {exc}", store.later(backoff(attempts)))
         else:
             store.mark_failed(db, msg["id"], f"{type(exc).__name__}: {exc}")
     else:
         store.mark_sent(db, msg["id"], channel_id)
-        stats.count(app, conv["channel"], "sent")
+        stats.count(app, channel, "sent")
+        if channel != conv["channel"]:
+            await _also_live(app, conv, msg)
         return
     failed = store.get_message(db, msg["id"])
     bus.publish(app, "message", failed)

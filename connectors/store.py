@@ -200,7 +200,8 @@ def conversation_by_token_hash(db: sqlite_utils.Database, token_hash: str) -> di
 
 
 _CONVERSATION_FIELDS = {"language", "state", "assigned_agent_id", "handoff_reason",
-                        "last_customer_message_at", "pending_since", "thread_key", "token_hash"}
+                        "last_customer_message_at", "pending_since", "thread_key", "token_hash",
+                        "reply_email"}
 
 
 def update_conversation(db: sqlite_utils.Database, conversation_id: str, **fields: Any) -> dict:
@@ -267,7 +268,7 @@ def queued_for_client(db: sqlite_utils.Database, client_hash: str) -> int:
 def _decode_message(row: dict | None) -> dict | None:
     if row is None:
         return None
-    for key in ("buttons", "media"):
+    for key in ("buttons", "media", "template"):
         row[key] = json.loads(row[key]) if row.get(key) else None
     row["internal"] = bool(row["internal"])
     return row
@@ -277,9 +278,10 @@ def add_message(db: sqlite_utils.Database, conversation_id: str, *, direction: s
                 text: str | None, status: str, buttons: list[dict] | None = None,
                 media: list | None = None, internal: bool = False,
                 channel_message_id: str | None = None, agent_id: int | None = None,
-                channel: str | None = None) -> dict:
+                template: dict | None = None, channel: str | None = None) -> dict:
     """Store one message and return its row. Inbound: `received`; outbound: `queued`.
 
+    `template`: a WhatsApp message template to send instead of free text (see migration 1401).
     An inbound message with a `channel_message_id` and its `channel` is unique (insert-or-get):
     a second copy raises `DuplicateInbound` carrying the first, even when two gateways race."""
     if direction not in DIRECTIONS:
@@ -294,13 +296,14 @@ def add_message(db: sqlite_utils.Database, conversation_id: str, *, direction: s
     try:
         cursor = db.execute(
             "INSERT INTO messages (conversation_id, direction, author, agent_id, text, buttons, media,"
-            " internal, channel_message_id, status, attempts, next_attempt_at, created_at, inbound_channel)"
-            " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?)",
+            " internal, channel_message_id, status, attempts, next_attempt_at, created_at, template,"
+            " inbound_channel) VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?)",
             (conversation_id, direction, author, agent_id, text,
              json.dumps(buttons, ensure_ascii=False) if buttons else None,
              json.dumps(media, ensure_ascii=False) if media else None,
              1 if internal else 0, channel_message_id, status,
-             ts if status == "queued" else None, ts, inbound_channel),
+             ts if status == "queued" else None, ts,
+             json.dumps(template, ensure_ascii=False) if template else None, inbound_channel),
         )
     except sql.integrity_errors():
         existing = find_inbound(db, inbound_channel, channel_message_id) if inbound_channel else None

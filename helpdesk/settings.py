@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     HELPDESK_PORT: int = 8080
     HELPDESK_DB: str = str(VAR_DIR / "helpdesk.db")
     HELPDESK_LOG_DIR: str = str(VAR_DIR / "log")
+    MEDIA_DIR: str = str(VAR_DIR / "media")  # customers' attachments (email, WhatsApp, web chat)
+    MEDIA_MAX_BYTES: int = 10 * 1024 * 1024  # larger attachments are noted, not kept
     PUBLIC_URL: str | None = None  # default: http://127.0.0.1:<HELPDESK_PORT>
     TRUST_PROXY_HEADERS: bool = False
     TRUSTED_PROXIES: str | None = None  # besides loopback; comma-separated addresses or CIDRs
@@ -67,6 +69,7 @@ class Settings(BaseSettings):
     TWILIO_API_BASE_URL: str | None = None
     TWILIO_STATUS_CALLBACK: bool = True
     TWILIO_TEMPLATE_SID: str | None = None
+    TWILIO_TEMPLATES: str | None = None  # JSON list of {name, language, content_sid, variables}
 
     # email
     IMAP_HOST: str | None = None
@@ -91,6 +94,7 @@ class Settings(BaseSettings):
     WEBCHAT_ALLOWED_ORIGINS: str = "*"
     WEBCHAT_MAX_SOCKETS_PER_CLIENT: int = 60
     WEBCHAT_MAX_QUEUED_PER_CLIENT: int = 5
+    WEBCHAT_MAX_IMAGE_BYTES: int = 5 * 1024 * 1024  # images customers attach in the widget
     BUSINESS_HOURS: str = "mon-fri 09:00-17:00"
     BUSINESS_TZ: str = "Europe/Brussels"
 

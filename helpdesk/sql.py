@@ -21,7 +21,7 @@ import sqlite3
 import threading
 from typing import Any, Sequence
 
-_INSERT_WITH_ID = re.compile(r"^\s*INSERT\s+(?:OR\s+IGNORE\s+)?INTO\s+(contacts|messages|events|agents)\b", re.I)
+_INSERT_INTO = re.compile(r"^\s*INSERT\s+(?:OR\s+IGNORE\s+)?INTO\s+(\w+)\b", re.I)
 _OR_IGNORE = re.compile(r"^\s*INSERT\s+OR\s+IGNORE\s+INTO", re.I)
 _CREATE_TABLE = re.compile(r"^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)\s*\(", re.I)
 
@@ -59,13 +59,15 @@ def is_postgres_url(url: str | None) -> bool:
     return bool(url) and url.split(":", 1)[0] in ("postgresql", "postgres")
 
 
-def translate(sql: str) -> tuple[str, bool]:
-    """SQLite spelling -> Postgres; also whether the statement should return the new row's id."""
+def translate(sql: str, id_tables: frozenset[str] = frozenset()) -> tuple[str, bool]:
+    """SQLite spelling -> Postgres; also whether the statement should return the new row's id
+    (an INSERT into one of `id_tables`, the tables with an identity `id`: `cursor.lastrowid`)."""
     out = sql.replace("%", "%%").replace("?", "%s")
     stripped = out.strip()
     if re.match(r"^BEGIN\s+IMMEDIATE$", stripped, re.I):
         return "BEGIN", False
-    wants_id = bool(_INSERT_WITH_ID.match(out)) and "RETURNING" not in out.upper()
+    insert = _INSERT_INTO.match(out)
+    wants_id = bool(insert) and insert.group(1).lower() in id_tables and "RETURNING" not in out.upper()
     if _OR_IGNORE.match(out):
         out = _OR_IGNORE.sub("INSERT INTO", out, count=1) + " ON CONFLICT DO NOTHING"
     if wants_id:
@@ -115,6 +117,7 @@ class PgDatabase:
         self._lock = threading.RLock()  # the executor may read (console) while the loop writes
         self.conn = self  # `db.conn.execute(...)` as with sqlite-utils
         self.isolation_level = None  # migrate.py saves/restores it on SQLite connections
+        self._ids: frozenset[str] | None = None
 
     def _connection(self):
         """The connection; a fresh one after Postgres dropped the last (restart, failover). The
@@ -125,8 +128,17 @@ class PgDatabase:
             self._raw = psycopg.connect(self.url, autocommit=True)
         return self._raw
 
+    def _id_tables(self) -> frozenset[str]:
+        """Tables whose `id` is an identity column (asked once; again after DDL)."""
+        if self._ids is None:
+            with self._connection().cursor() as cur:
+                cur.execute("SELECT table_name FROM information_schema.columns WHERE column_name = 'id'"
+                            " AND is_identity = 'YES' AND table_schema = current_schema()")
+                self._ids = frozenset(r[0].lower() for r in cur.fetchall())
+        return self._ids
+
     def execute(self, sql: str, params: Sequence[Any] | dict = ()) -> PgCursor:
-        text, wants_id = translate(sql)
+        text, wants_id = translate(sql, self._id_tables() if _INSERT_INTO.match(sql) else frozenset())
         with self._lock, self._connection().cursor() as cur:
             cur.execute(text, params if isinstance(params, dict) else tuple(params))
             description = cur.description
@@ -140,6 +152,7 @@ class PgDatabase:
     def execute_ddl(self, statement: str) -> None:
         with self._lock:
             self._connection().execute(translate_ddl(statement))
+            self._ids = None
 
     def commit(self) -> None:
         """Autocommit: nothing pending outside `store.transaction`."""

@@ -161,6 +161,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "today": {"nl": "vandaag", "fr": "aujourd'hui"},
     "tomorrow": {"nl": "morgen", "fr": "demain"},
     # ---- gateway: email replies (connectors/channels/email/)
+    "email_chat_subject": {"nl": "Uw vraag in de chat", "fr": "Votre question sur le chat"},
     "email_closing": {"nl": "Met vriendelijke groet,\n{shop}", "fr": "Cordialement,\n{shop}"},
     "email_subject": {"nl": "Uw vraag", "fr": "Votre question"},
 }

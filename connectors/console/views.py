@@ -15,8 +15,9 @@ import logging
 
 from aiohttp import web
 
-from connectors import client_address, handoff, outbox, store
-from connectors.console import accounts, auth
+from connectors import client_address, handoff, media, outbox, store
+from connectors import message_templates as wa_templates
+from connectors.console import accounts, auth, canned
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,7 @@ def _summary(db, conv: dict, names: dict[int, str], position: int | None = None)
         last = msgs[-1] if msgs else None
     return {
         "id": conv["id"], "channel": conv["channel"], "language": conv["language"],
+        "shop_id": canned.shop_of(conv),
         "state": conv["state"], "handoff_reason": conv["handoff_reason"],
         "pending_since": conv["pending_since"], "updated_at": conv["updated_at"],
         "position": position,
@@ -209,12 +211,13 @@ def _order(order_number: str | None) -> dict | None:
     return {k: (v.isoformat() if isinstance(v, (dt.date, dt.datetime)) else v) for k, v in data.items()}
 
 
-def _permissions(conv: dict, agent: dict, window_open: bool) -> dict:
+def _permissions(conv: dict, agent: dict, window_open: bool, templates: bool = False) -> dict:
     can = _can_act(conv, agent)
     state = conv["state"]
     return {
         "take": state in ("pending", "bot"),
         "reply": state == "agent" and can and window_open,
+        "template": conv["channel"] == "whatsapp" and state == "agent" and can and templates,
         "note": can,
         "handback": state in ("pending", "agent") and can,
         "close": state != "closed" and can,
@@ -225,8 +228,8 @@ def _notice(conv: dict, agent: dict, names: dict[int, str], window_open: bool, t
     if conv["channel"] == "whatsapp" and not window_open and conv["state"] != "closed":
         text = ("WhatsApp 24-hour rule: the customer's last message is more than 24 hours old, so free text "
                 "can't be sent. ")
-        return text + ("Use an approved message template in Twilio." if templates
-                       else "No message template is configured (TWILIO_TEMPLATE_SID).")
+        return text + ("Send one of the shop's approved message templates instead." if templates
+                       else "No message template is configured (TWILIO_TEMPLATES or TWILIO_TEMPLATE_SID).")
     if _owned_by_other(conv, agent):
         who = names.get(conv["assigned_agent_id"], "another agent")
         return (f"{who} handles this conversation." +
@@ -250,7 +253,8 @@ async def conversation(request: web.Request) -> web.Response:
     collected, collected_error = await _collected(app, conv["id"])
     order = await asyncio.get_running_loop().run_in_executor(None, _order, collected.get("found_order"))
     window_open = conv["channel"] != "whatsapp" or handoff.whatsapp_window_open(conv)
-    templates = bool(app["settings"].TWILIO_TEMPLATE_SID)
+    template_list = wa_templates.for_language(wa_templates.of_app(app), conv["language"])
+    templates = bool(template_list)
     last_in = [m for m in messages if m["author"] == "customer"]
 
     def actor_name(actor: str) -> str:
@@ -264,19 +268,22 @@ async def conversation(request: web.Request) -> web.Response:
     mails = [e["data"] for e in events if e["type"] == "email_in" and isinstance(e["data"], dict)]
     summary = _summary(db, conv, names, handoff.position(db, conv["id"]))
     summary.update({"created_at": conv["created_at"], "last_customer_message_at": conv["last_customer_message_at"],
-                    "contact_name": contact.get("name")})
+                    "contact_name": contact.get("name"), "reply_email": conv.get("reply_email")})
     return web.json_response({
         "conversation": summary,
         "messages": [{
             "id": m["id"], "author": m["author"], "direction": m["direction"], "text": m["text"],
             "buttons": m["buttons"], "media": m["media"], "internal": m["internal"], "status": m["status"],
+            "error": m["error"] if m["status"] == "failed" else None, "template": m.get("template"),
             "created_at": m["created_at"], "agent_name": names.get(m["agent_id"]),
         } for m in messages],
         "events": [{"type": e["type"], "actor": e["actor"], "actor_name": actor_name(e["actor"]),
                     "created_at": e["created_at"], "data": e["data"]} for e in events],
         "collected": collected, "collected_error": collected_error, "order": order,
-        "whatsapp": {"window_open": window_open, "templates": templates} if conv["channel"] == "whatsapp" else None,
-        "permissions": _permissions(conv, agent, window_open),
+        "whatsapp": {"window_open": window_open, "templates": templates,
+                     "template_list": [t.public() for t in template_list]}
+        if conv["channel"] == "whatsapp" else None,
+        "permissions": _permissions(conv, agent, window_open, templates),
         "notice": _notice(conv, agent, names, window_open, templates),
         "last_customer_message_id": last_in[-1]["id"] if last_in else None,
         # Did the sender's domain pass SPF/DKIM/DMARC for the latest mail? A spoofed From shows here.
@@ -347,6 +354,31 @@ async def reply(request: web.Request) -> web.Response:
     return web.json_response({"message": {"id": msg["id"], "status": msg["status"]}}, status=201)
 
 
+async def send_template(request: web.Request) -> web.Response:
+    """Send an approved WhatsApp template (the way to reach a customer after the 24-hour window).
+
+    Body: `{"name", "language"?, "variables": ["Jan", ...] or {"1": "Jan"}}`."""
+    _session, agent = _mutating(request)
+    conv = _conversation(request)
+    body = await _json_body(request)
+    _require_act(conv, agent)
+    if conv["channel"] != "whatsapp":
+        raise auth.json_error(400, "not_whatsapp", "Message templates are for WhatsApp conversations.")
+    if conv["state"] != "agent":
+        raise auth.json_error(409, "not_taken", "Take over the conversation before sending a template.")
+    template = wa_templates.find(wa_templates.of_app(request.app), body.get("name"), body.get("language"))
+    if template is None:
+        raise auth.json_error(404, "no_template", "No such approved template.")
+    try:
+        filled = template.fill(body.get("variables"))
+    except wa_templates.TemplateError as exc:
+        raise auth.json_error(400, "bad_variables", str(exc)) from None
+    msg = outbox.enqueue(request.app, conv["id"], wa_templates.preview(template, filled), author="agent",
+                         agent_id=agent["id"], template={"name": template.name, "language": template.language,
+                                                         "content_sid": template.content_sid, "variables": filled})
+    return web.json_response({"message": {"id": msg["id"], "status": msg["status"]}}, status=201)
+
+
 async def note(request: web.Request) -> web.Response:
     """An internal note: stored with the conversation, shown to agents, never sent."""
     _session, agent = _mutating(request)
@@ -383,8 +415,83 @@ async def close(request: web.Request) -> web.Response:
     return web.json_response({"conversation": {"id": conv["id"], "state": conv["state"]}})
 
 
+async def media_file(request: web.Request) -> web.StreamResponse:
+    """A customer's attachment, for logged-in agents only (401 otherwise, never cached).
+
+    Images and PDFs are shown inline; anything else downloads. `sandbox` keeps a hostile file
+    (an SVG, an HTML page renamed .png) from running script in the console's origin."""
+    auth.current(request)
+    path = media.path_of(request.app["settings"], request.match_info["name"])
+    if path is None:
+        raise auth.json_error(404, "not_found", "No such file.")
+    content_type = media.type_of(path.name)
+    inline = content_type in media.INLINE_TYPES
+    content_type = content_type if inline else "application/octet-stream"
+    return web.FileResponse(path, headers={
+        "Content-Type": content_type,
+        "Content-Disposition": "inline" if inline else "attachment",
+        "Content-Security-Policy": "default-src 'none'; sandbox",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "private, no-store",
+    })
+
+
+# ---------------------------------------------------------------- canned responses
+
+
+def _require_admin(agent: dict) -> None:
+    if agent["role"] != "admin":
+        raise auth.json_error(403, "admin_only", "Only admins manage canned responses.")
+
+
+def _canned_id(request: web.Request) -> int:
+    try:
+        return int(request.match_info["canned_id"])
+    except ValueError:
+        raise auth.json_error(404, "not_found", "No such canned response.") from None
+
+
+async def canned_list(request: web.Request) -> web.Response:
+    """`?shop=&language=`: the responses agents pick from ("/" in the composer); admins see all."""
+    auth.current(request)
+    shop = request.query.get("shop") or None
+    language = request.query.get("language") or None
+    return web.json_response({"canned": canned.list_for(request.app["db"], shop, language)})
+
+
+async def canned_create(request: web.Request) -> web.Response:
+    _session, agent = _mutating(request)
+    _require_admin(agent)
+    try:
+        row = canned.create(request.app["db"], await _json_body(request), agent["id"])
+    except canned.CannedError as exc:
+        raise auth.json_error(400, "bad_canned", str(exc)) from None
+    return web.json_response({"canned": row}, status=201)
+
+
+async def canned_update(request: web.Request) -> web.Response:
+    _session, agent = _mutating(request)
+    _require_admin(agent)
+    try:
+        row = canned.update(request.app["db"], _canned_id(request), await _json_body(request))
+    except canned.CannedError as exc:
+        raise auth.json_error(400, "bad_canned", str(exc)) from None
+    if row is None:
+        raise auth.json_error(404, "not_found", "No such canned response.")
+    return web.json_response({"canned": row})
+
+
+async def canned_delete(request: web.Request) -> web.Response:
+    _session, agent = _mutating(request)
+    _require_admin(agent)
+    if not canned.delete(request.app["db"], _canned_id(request)):
+        raise auth.json_error(404, "not_found", "No such canned response.")
+    return web.json_response({"ok": True})
+
+
 def add_routes(app: web.Application) -> None:
     r = app.router
+    r.add_get("/agent/media/{name}", media_file)
     r.add_post("/agent/api/login", login)
     r.add_post("/agent/api/logout", logout)
     r.add_get("/agent/api/me", me)
@@ -394,5 +501,10 @@ def add_routes(app: web.Application) -> None:
     r.add_post("/agent/api/conversations/{conversation_id}/take", take)
     r.add_post("/agent/api/conversations/{conversation_id}/reply", reply)
     r.add_post("/agent/api/conversations/{conversation_id}/note", note)
+    r.add_post("/agent/api/conversations/{conversation_id}/template", send_template)
+    r.add_get("/agent/api/canned", canned_list)
+    r.add_post("/agent/api/canned", canned_create)
+    r.add_put("/agent/api/canned/{canned_id}", canned_update)
+    r.add_delete("/agent/api/canned/{canned_id}", canned_delete)
     r.add_post("/agent/api/conversations/{conversation_id}/handback", handback)
     r.add_post("/agent/api/conversations/{conversation_id}/close", close)

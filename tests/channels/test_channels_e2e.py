@@ -101,7 +101,7 @@ async def test_email_in_gets_a_threaded_bot_reply_and_the_thread_stays_one_conve
     assert first["Subject"] == "Re: Ma facture"
     assert first["In-Reply-To"] == "<e2e-1@example.fr>"
     assert first["References"].split() == ["<e2e-1@example.fr>"]
-    assert expected[0]["text"].strip()[:200] in first.get_content()
+    assert expected[0]["text"].strip()[:200] in first.get_body(("plain",)).get_content()
     inbound = gw.rows("SELECT * FROM messages WHERE direction='in'")
     assert [r["text"] for r in inbound] == [question]
 
@@ -120,3 +120,23 @@ async def test_email_in_gets_a_threaded_bot_reply_and_the_thread_stays_one_conve
     convs = gw.rows("SELECT * FROM conversations")
     assert len(convs) == 1 and convs[0]["language"] == "fr"
     assert len(gw.rows("SELECT * FROM messages WHERE direction='in'")) == 2
+
+
+async def test_email_handoff_turn_is_one_mail(make_gateway, dovecot, smtp_sink, rasa_stack):
+    """The real bot's handoff turn (its text + the handoff signal) and the queue notice: one mail."""
+    dovecot.clear(MAILBOX)
+    smtp_sink.reset()
+    gw = await make_gateway(email_settings(dovecot, smtp_sink), rasa_url=rasa_stack.rasa_url)
+    question = "Je voudrais parler à un conseiller s'il vous plaît"
+    expected = await asyncio.to_thread(direct_answer, rasa_stack, question, "fr", "email")
+    probe = rasa_stack.say(f"probe-{uuid.uuid4().hex}", question, {"language": "fr", "channel": "email"})
+    assert any(isinstance(r.get("custom"), dict) and "handoff" in r["custom"] for r in probe), probe
+    dovecot.append(MAILBOX, mail("<e2e-h1@example.fr>", "Conseiller", question))
+    await asyncio.to_thread(smtp_sink.wait_for, 1, 60, "marie.e2e@example.fr")
+    await settle(gw.app, quiet=1.0, extra=lambda: len(smtp_sink.messages))  # a second mail would be here now
+    sent = [m["message"] for m in smtp_sink.messages]
+    assert len(sent) == 1, [m.get_body(("plain",)).get_content()[:60] for m in sent]
+    body = sent[0].get_body(("plain",)).get_content()
+    assert expected[0]["text"].strip()[:80] in body  # the bot's handoff text ...
+    assert "dans la file d'attente" in body  # ... and the queue notice, in the same mail
+    assert gw.rows("SELECT state FROM conversations")[0]["state"] == "pending"

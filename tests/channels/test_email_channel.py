@@ -39,6 +39,11 @@ def customer_mail(msg_id: str, subject: str, body: str, *, sender: str = f"Marie
     return msg.as_bytes()
 
 
+def plain(msg) -> str:
+    """The text/plain part of one of our (multipart/alternative) replies."""
+    return msg.get_body(("plain",)).get_content()
+
+
 def wait_until(predicate, timeout: float = 15.0):
     return support_wait_until(predicate, timeout, 0.05)
 
@@ -71,8 +76,9 @@ async def test_mail_in_is_stored_marked_seen_and_answered_in_the_thread(gw, dove
     assert reply["In-Reply-To"] == "<q1@example.fr>"
     assert reply["References"].split() == ["<q1@example.fr>"]
     assert reply["Auto-Submitted"] == "auto-replied"
-    assert reply.get_content_charset() == "utf-8"
-    assert "Désolé" in reply.get_content() and "Cordialement" in reply.get_content()
+    assert reply.get_content_type() == "multipart/alternative"
+    assert reply.get_body(("plain",)).get_content_charset() == "utf-8"
+    assert "Désolé" in plain(reply) and "Cordialement" in plain(reply)
     out = await wait_until(lambda: gw.rows("SELECT * FROM messages WHERE direction='out' AND status='sent'"))
     assert out[0]["channel_message_id"] == reply["Message-ID"]
     # the Message-ID comes from the outbox row: a resend after a crash carries the same one
@@ -87,7 +93,7 @@ async def test_second_mail_and_reply_to_our_mail_stay_in_one_conversation(gw, do
     # an agent answers; the customer's client only quotes our Message-ID (References trimmed)
     outbox.enqueue(gw.app, conv_id, "Voici votre facture.", author="agent")
     ours = await asyncio.to_thread(smtp_sink.wait_for, 1, 20, CUSTOMER)
-    our_id = [m for m in ours if "Voici" in m.get_content()][0]["Message-ID"]
+    our_id = [m for m in ours if "Voici" in plain(m)][0]["Message-ID"]
     assert email_smtp.conversation_of(our_id) == conv_id
     dovecot.append(MAILBOX, customer_mail("<t2@example.fr>", "Re: Facture", "Merci, et le bon de livraison ?",
                                           in_reply_to=our_id, references=our_id))
@@ -172,7 +178,7 @@ def test_reply_headers_and_subject_rules():
     assert msg["Subject"] == "Re: Factuur"
     assert msg["References"] == "<root@x> <c2@x>" and msg["In-Reply-To"] == "<c2@x>"
     assert email_smtp.conversation_of(msg["Message-ID"]) == "a" * 32
-    assert msg["Content-Language"] == "nl" and "€12" in msg.get_content()
+    assert msg["Content-Language"] == "nl" and "€12" in plain(msg)
     assert email_smtp.reply_subject("Où est ma commande ?", "fr") == "Re: Où est ma commande ?"
     assert email_smtp.reply_subject("", "fr") == "Re: Votre question"
     assert email_smtp.conversation_of("<abc@example.fr>") is None
@@ -237,3 +243,80 @@ async def test_huge_mail_is_fetched_partially_and_stored(gw, dovecot, monkeypatc
     assert rows and rows[0]["text"].startswith("Mijn vraag staat bovenaan.")
     events = gw.rows("SELECT data FROM events WHERE type='email_in'")
     assert "truncated" in events[0]["data"]
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\n%%EOF\n"
+
+
+async def test_one_bot_turn_is_one_multipart_email(gw, dovecot, smtp_sink):
+    dovecot.append(MAILBOX, customer_mail("<turn@example.fr>", "Livraison", "Quand arrive mon colis ?"))
+    await asyncio.to_thread(smtp_sink.wait_for, 1, 20, CUSTOMER)  # Rasa is down here: the apology
+    conv_id = gw.rows("SELECT conversation_id FROM messages WHERE direction='in'")[0]["conversation_id"]
+    before = len(smtp_sink.messages)
+    # What Rasa answers for one turn: several texts, buttons, then the handoff signal.
+    flow.deliver_bot_replies(gw.app, conv_id, [
+        {"recipient_id": conv_id, "text": "Votre colis part aujourd'hui."},
+        {"recipient_id": conv_id, "text": "Suivi : https://track.example/123 <b>&</b>",
+         "buttons": [{"title": "Oui", "payload": "/affirm"}]},
+        {"recipient_id": conv_id, "custom": {"handoff": {"reason": "asked"}}},
+    ])
+    mails = await asyncio.to_thread(smtp_sink.wait_for, before + 1, 20, CUSTOMER)
+    out = await wait_until(lambda: len(gw.rows("SELECT * FROM messages WHERE direction='out' AND status='sent'")) == 2
+                           and gw.rows("SELECT * FROM messages WHERE direction='out' AND status='sent'"))
+    assert out and len(out) == 2  # the apology and ONE message for the whole turn
+    assert "part aujourd'hui" in out[1]["text"] and "track.example" in out[1]["text"]
+    reply = mails[before]
+    assert reply.get_content_type() == "multipart/alternative"
+    text = plain(reply)
+    assert text.index("part aujourd'hui") < text.index("Suivi") < text.index("- Oui")
+    assert "Désolé" not in text and len(out[1]["text"]) > len("Votre colis part aujourd'hui.") + 60  # + queue notice
+    html = reply.get_body(("html",)).get_content()
+    assert "<p>Votre colis part aujourd&#x27;hui.</p>" in html
+    assert '<a href="https://track.example/123">' in html and "&lt;b&gt;&amp;&lt;/b&gt;" in html
+    assert gw.rows("SELECT state FROM conversations")[0]["state"] == "pending"
+    await settle(gw.app, extra=lambda: len(smtp_sink.messages))  # a second mail would be there now
+    assert len(smtp_sink.messages) == before + 1
+
+
+async def test_attachments_are_kept_and_served_to_logged_in_agents_only(make_gateway, dovecot, smtp_sink, tmp_path):
+    from connectors.console import accounts
+
+    dovecot.clear(MAILBOX)
+    smtp_sink.reset()
+    media_dir = tmp_path / "media"
+    gw = await make_gateway(dict(email_settings(dovecot, smtp_sink), MEDIA_DIR=str(media_dir)))
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = CUSTOMER, MAILBOX, "Photo du dégât"
+    msg["Message-ID"] = "<att@example.fr>"
+    msg.set_content("Voici la photo et la facture.")
+    msg.add_attachment(PNG, maintype="image", subtype="png", filename="dégât.png")
+    msg.add_attachment(PDF, maintype="application", subtype="pdf", filename="facture.pdf")
+    dovecot.append(MAILBOX, msg.as_bytes())
+    rows = await wait_until(lambda: gw.rows("SELECT * FROM messages WHERE direction='in'"))
+    import json
+
+    media = json.loads(rows[0]["media"])
+    assert [(m["filename"], m["content_type"], m["size"]) for m in media] == [
+        ("dégât.png", "image/png", len(PNG)), ("facture.pdf", "application/pdf", len(PDF))]
+    assert (media_dir / media[0]["file"]).read_bytes() == PNG
+    assert "dégât" not in media[0]["file"]  # stored by content hash: no customer data in names
+    accounts.add(gw.app["db"], "ann@shop.test", "Ann", "correct horse battery", "agent")
+    async with aiohttp.ClientSession() as anon:
+        async with anon.get(f"{gw.url}/agent/media/{media[0]['file']}") as r:
+            assert r.status == 401
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as http:
+        async with http.post(f"{gw.url}/agent/api/login",
+                             json={"email": "ann@shop.test", "password": "correct horse battery"}) as r:
+            assert r.status == 200
+        async with http.get(f"{gw.url}/agent/media/{media[0]['file']}") as r:
+            assert r.status == 200 and await r.read() == PNG
+            assert r.headers["Content-Type"] == "image/png" and "sandbox" in r.headers["Content-Security-Policy"]
+        async with http.get(f"{gw.url}/agent/media/{media[1]['file']}") as r:
+            assert r.status == 200 and r.headers["Content-Type"] == "application/pdf"
+        async with http.get(f"{gw.url}/agent/media/..%2Fhelpdesk-0.db") as r:
+            assert r.status == 404
+        conv_id = rows[0]["conversation_id"]
+        async with http.get(f"{gw.url}/agent/api/conversations/{conv_id}") as r:
+            shown = (await r.json())["messages"][0]["media"]
+        assert [m["file"] for m in shown] == [m["file"] for m in media]

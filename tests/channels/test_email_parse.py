@@ -83,7 +83,8 @@ def test_base64_utf8_multipart_prefers_plain_and_lists_attachments():
     mail = parse_mail(msg.as_bytes())
     assert mail.subject == "Factuur — bestelling 123"
     assert mail.text == "Ik zie mijn factuur niet. Groetjes uit Gent 😀"
-    assert mail.attachments == [{"filename": "bon.pdf", "content_type": "application/pdf", "size": 13}]
+    assert mail.attachments == [{"filename": "bon.pdf", "content_type": "application/pdf", "size": 13,
+                                 "data": b"%PDF-1.4 fake"}]
 
 
 def test_html_only_mail_drops_markup_styles_and_quoted_blocks():

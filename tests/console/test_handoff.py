@@ -42,6 +42,8 @@ async def test_outside_business_hours_says_when_and_same_channel(gateway):
                                     ("email", "klant@example.be", "nl")):
         contact = store.get_or_create_contact(db, channel, identity)
         conv = store.create_conversation(db, contact["id"], channel, language=lang)
+        # the customer just wrote (WhatsApp gets no notice outside its 24-hour window)
+        store.update_conversation(db, conv["id"], last_customer_message_at=store.now())
         handoff.escalate(gateway.app, conv["id"], "misses", now=saturday_evening)
         text = notices(db, conv["id"])[0]
         if lang == "nl":
@@ -99,7 +101,8 @@ async def test_whatsapp_24_hour_rule(gateway, console_factory):
     detail = await (await c.get(f"/conversations/{conv['id']}")).json()
     assert "24-hour" in detail["notice"] and detail["permissions"]["reply"] is False
     assert detail["permissions"]["note"] is True
-    assert detail["whatsapp"] == {"window_open": False, "templates": False}
+    assert detail["whatsapp"] == {"window_open": False, "templates": False, "template_list": []}
+    assert detail["permissions"]["template"] is False  # no template configured
     agent_texts = [m["text"] for m in store.list_messages(gateway.db, conv["id"]) if m["author"] == "agent"]
     assert agent_texts == ["Hallo, ik kijk het na."]
     # an internal note is still fine, and never leaves the building
@@ -129,7 +132,8 @@ async def test_queue_and_detail_show_what_the_agent_needs(gateway, console_facto
     assert detail["collected"] == {k: None for k in ("email", "order_number", "plate", "order_date", "found_order")}
     assert detail["collected_error"]  # Rasa is down in this fixture: said, not hidden
     assert [e["type"] for e in detail["events"]] == ["created", "handoff"]
-    assert detail["permissions"] == {"take": True, "reply": False, "note": True, "handback": True, "close": True}
+    assert detail["permissions"] == {"take": True, "reply": False, "template": False, "note": True,
+                                     "handback": True, "close": True}
 
 
 async def test_suggestions_in_conversation_language(gateway, console_factory):

@@ -105,3 +105,16 @@ def test_a_dropped_connection_fails_one_statement_and_the_next_reconnects(db, po
     with pytest.raises(psycopg.OperationalError):
         store.get_contact(db, contact["id"])
     assert store.get_contact(db, contact["id"])["id"] == contact["id"]
+
+
+def test_canned_responses_on_postgres(db):
+    from connectors.console import canned
+
+    first = canned.create(db, {"language": "nl", "shortcut": "levering", "title": "Levering",
+                               "text": "Levering duurt 2-3 werkdagen (100% gratis vanaf 50 euro)."}, None)
+    assert isinstance(first["id"], int) and "rowid" not in first
+    with pytest.raises(canned.CannedError):
+        canned.create(db, {"language": "nl", "shortcut": "levering", "title": "x", "text": "y"}, None)
+    assert canned.update(db, first["id"], {"title": "Levertijd"})["title"] == "Levertijd"
+    assert [c["shortcut"] for c in canned.list_for(db, language="nl")] == ["levering"]
+    assert canned.delete(db, first["id"]) and canned.get(db, first["id"]) is None

@@ -5,12 +5,17 @@ StatusCallback), HTTP Basic auth (account SID, auth token), and `GET` on the sam
 paged message list, newest first, filtered by `To` / `From`, `PageSize`. Success: 201 and Twilio's message JSON
 (sid "SM" + 32 hex, status "queued"). Failure: Twilio's error JSON `{code, message, more_info,
 status}`. When a StatusCallback URL is given it later POSTs signed `sent` and `delivered` callbacks,
-as Twilio does. It runs in its own thread and loop so both blocking and async tests can use it.
+as Twilio does. Content API: `ContentSid` (an approved `HX...` template, see `approve_template`) +
+`ContentVariables` (a JSON object {"1": "...", ...} with exactly the template's placeholders), else
+Twilio's 21655/21656 errors. Inbound media: `add_media` hosts a file at a MediaUrl that, like
+Twilio's, needs the account's basic auth. It runs in its own thread and loop so both blocking and async tests can use it.
 """
 from __future__ import annotations
 
 import asyncio
 import base64
+import json
+import re
 import secrets
 import socket
 import threading
@@ -49,6 +54,10 @@ class TwilioStandIn:
         self.messages: list[dict] = []
         self.requests = 0
         self.callbacks: list[tuple[str, dict, int]] = []  # (url, params, gateway's status code)
+        self.templates: dict[str, int] = {}  # approved Content SIDs -> number of variables
+        self.media: dict[str, tuple[bytes, str]] = {}  # media path -> (bytes, content type)
+        self.media_fetches: list[tuple[str, bool]] = []  # (path, authorized)
+        self.callback_statuses = ("sent", "delivered")
         self._failures: list[tuple[int, int, str] | None] = []
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -63,10 +72,25 @@ class TwilioStandIn:
         with self._lock:
             self._failures.extend([None] * skip + [(status, code, message)] * count)
 
+    def approve_template(self, variables: int = 0) -> str:
+        """Register an approved template; returns its Content SID (HX...)."""
+        sid = "HX" + secrets.token_hex(16)
+        self.templates[sid] = variables
+        return sid
+
+    def add_media(self, data: bytes, content_type: str) -> str:
+        """Host an inbound media file as Twilio does; returns its MediaUrl (needs basic auth)."""
+        path = (f"/2010-04-01/Accounts/{self.account_sid}/Messages/MM{secrets.token_hex(16)}"
+                f"/Media/ME{secrets.token_hex(16)}")
+        self.media[path] = (data, content_type)
+        return self.base_url + path
+
     def reset(self) -> None:
         with self._lock:
             self.messages.clear()
             self.callbacks.clear()
+            self.media_fetches.clear()
+            self.callback_statuses = ("sent", "delivered")
             self._failures.clear()
             self.requests = 0
 
@@ -113,6 +137,23 @@ class TwilioStandIn:
             return _error(400, 21604, "A 'To' phone number is required.")
         if not from_:
             return _error(400, 21603, "A 'From' phone number is required.")
+        content_sid, content_vars = form.get("ContentSid"), form.get("ContentVariables")
+        variables = None
+        if content_sid is not None:
+            # Content API: an approved template instead of Body (allowed outside the 24-hour window).
+            if not re.fullmatch(r"HX[0-9a-f]{32}", content_sid) or content_sid not in self.templates:
+                return _error(400, 21655, "The ContentSid is Invalid")
+            try:
+                variables = json.loads(content_vars) if content_vars is not None else {}
+            except ValueError:
+                return _error(400, 21656, "The ContentVariables Parameter is invalid")
+            wanted = {str(i) for i in range(1, self.templates[content_sid] + 1)}
+            if (not isinstance(variables, dict) or set(variables) != wanted
+                    or not all(isinstance(v, str) for v in variables.values())):
+                return _error(400, 21656, "The ContentVariables Parameter is invalid")
+            body = f"(template {content_sid})"
+        elif content_vars is not None:
+            return _error(400, 21656, "ContentVariables without ContentSid")
         if not body and not form.get("MediaUrl"):
             return _error(400, 21602, "Message body is required.")
         if len(body) > 1600:
@@ -147,6 +188,7 @@ class TwilioStandIn:
         record["num_media"] = str(len(form.getall("MediaUrl", [])))
         with self._lock:
             self.messages.append(dict(record, status_callback=form.get("StatusCallback"),
+                                      content_sid=content_sid, content_variables=variables,
                                       media_url=form.getall("MediaUrl", []), received_at=time.monotonic()))
         callback = form.get("StatusCallback")
         if callback and self.send_callbacks:
@@ -159,7 +201,7 @@ class TwilioStandIn:
             return refused
         to, from_ = request.query.get("To"), request.query.get("From")
         size = min(1000, max(1, int(request.query.get("PageSize", "50"))))
-        keep = ("status_callback", "media_url", "received_at")
+        keep = ("status_callback", "media_url", "received_at", "content_sid", "content_variables")
         with self._lock:
             found = [{k: v for k, v in m.items() if k not in keep} for m in reversed(self.messages)
                      if (to is None or m["to"] == to) and (from_ is None or m["from"] == from_)][:size]
@@ -170,11 +212,22 @@ class TwilioStandIn:
             "start": 0, "uri": uri,
         })
 
+    async def _media(self, request: web.Request) -> web.Response:
+        """GET MediaUrl: the file, with the account's basic auth (Twilio's "HTTP Basic Auth for media")."""
+        ok = self._authorized(request)
+        self.media_fetches.append((request.path, ok))
+        if not ok:
+            return _error(401, 20003, "Authenticate")
+        found = self.media.get(request.path)
+        if found is None:
+            return _error(404, 20404, "The requested resource was not found")
+        return web.Response(body=found[0], content_type=found[1])
+
     async def _callbacks(self, url: str, record: dict) -> None:
         """Twilio POSTs form-encoded, signed status callbacks for each state change."""
         validator = RequestValidator(self.auth_token)
         async with ClientSession() as http:
-            for status in ("sent", "delivered"):
+            for status in self.callback_statuses:
                 await asyncio.sleep(0.05)
                 params = {
                     "AccountSid": self.account_sid,
@@ -202,6 +255,7 @@ class TwilioStandIn:
             app = web.Application()
             app.router.add_post("/2010-04-01/Accounts/{sid}/Messages.json", self._create)
             app.router.add_get("/2010-04-01/Accounts/{sid}/Messages.json", self._list)
+            app.router.add_get("/2010-04-01/Accounts/{sid}/Messages/{msid}/Media/{mid}", self._media)
             self._runner = web.AppRunner(app)
             self._loop.run_until_complete(self._runner.setup())
             site = web.TCPSite(self._runner, "127.0.0.1", self.port)

@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors import flow, outbox, store
+from connectors import flow, media, outbox, store
 from connectors.channel import Channel
 from connectors.channels.email.imap import ImapSettings, fetch_unseen, mark_seen
 from connectors.channels.email.parse import ParsedMail, parse_mail
@@ -154,6 +154,36 @@ def thread_key_for(app: web.Application, mail: ParsedMail) -> str:
     return ancestry[0] if ancestry else mail.message_id
 
 
+def keep_attachments(app: web.Application, mail: ParsedMail) -> list[dict]:
+    """Write the mail's attachments under MEDIA_DIR; the media entries the message stores.
+
+    One that can't be kept (too large, empty) is still listed, with the reason, so the agent knows
+    the customer sent it."""
+    kept = []
+    for att in mail.attachments:
+        data = att.get("data") or b""
+        try:
+            kept.append(media.save(app["settings"], data, content_type=att.get("content_type"),
+                                   filename=att.get("filename")))
+        except media.MediaError as exc:
+            kept.append({"kind": "attachment", "file": None, "filename": att.get("filename"),
+                         "content_type": att.get("content_type"), "size": len(data), "error": str(exc)})
+    return kept
+
+
+def continued_chat(app: web.Application, mail: ParsedMail) -> dict | None:
+    """The open chat this mail answers, when one of our "reply by email" mails is in its thread
+    and it comes from the address the customer left; else None."""
+    db = app["db"]
+    for ref in reversed(mail.thread_ids):
+        conv_id = conversation_of(ref)
+        conv = store.get_conversation(db, conv_id) if conv_id else None
+        if (conv is not None and conv["channel"] != NAME and conv["state"] != "closed"
+                and (conv.get("reply_email") or "").lower() == mail.from_addr):
+            return conv
+    return None
+
+
 async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
     """Store one parsed mail through the flow. True when it is safe to mark it seen."""
     if conversation_of(mail.message_id) or (mail.from_addr and mail.from_addr == _own_address(app)):
@@ -164,11 +194,13 @@ async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
     if not text and not mail.attachments:
         # Some customers write the whole question in the subject line.
         text = mail.subject or "(empty email)"
-    media = [dict(a, kind="attachment") for a in mail.attachments] or None
+    media = keep_attachments(app, mail) or None
+    chat = continued_chat(app, mail)
     result = await flow.receive(
         app, channel=NAME, identity=identity, text=text, channel_message_id=mail.message_id,
-        media=media, thread_key=thread_key_for(app, mail), name=mail.from_name,
+        media=media, thread_key=None if chat else thread_key_for(app, mail), name=mail.from_name,
         meta={"subject": mail.subject, "no_reply": mail.auto_generated},
+        conversation_id=chat["id"] if chat else None,
     )
     if result["duplicate"]:
         return True
@@ -237,9 +269,40 @@ def _body(app: web.Application, language: str | None, message: dict) -> str:
     return text.strip() + "\n"
 
 
+def _our_earlier_mails(app: web.Application, conversation_id: str) -> list[str]:
+    """Message-IDs we already mailed in this conversation, oldest first (threads a chat's mails)."""
+    return [m["channel_message_id"] for m in store.list_messages(app["db"], conversation_id)
+            if m["direction"] == "out" and conversation_of(m.get("channel_message_id") or "") == conversation_id]
+
+
+async def _send_to_reply_email(app: web.Application, conversation: dict, message: dict) -> str:
+    """A web chat continued by email ("reply by email to X"): a new thread of our own mails."""
+    state = app["email"]
+    language = conversation.get("language")
+    earlier = _our_earlier_mails(app, conversation["id"])
+    last = _last_inbound(app, conversation["id"]) or {}  # the customer answered one of our mails
+    refs = earlier + [r for r in [last.get("message_id")] if r]
+    message_id = new_message_id(conversation["id"], state["smtp"].from_addr, message.get("id"))
+    msg = build_reply(
+        from_addr=state["smtp"].from_addr, to_addr=conversation["reply_email"],
+        subject=last.get("subject") or wording.text("email_chat_subject", language),
+        text=_body(app, language, message), message_id=message_id,
+        in_reply_to=refs[-1] if refs else None, references=refs, language=language,
+    )
+    try:
+        await asyncio.to_thread(smtp_send, state["smtp"], msg)
+    except SmtpSendError as exc:
+        raise outbox.SendError(str(exc), retryable=exc.retryable) from exc
+    return message_id
+
+
 async def send(app: web.Application, conversation: dict, message: dict) -> str | None:
     """The outbox's sender: one threaded reply by SMTP. Returns our Message-ID."""
     state = app["email"]
+    if conversation["channel"] != NAME:
+        if not conversation.get("reply_email"):
+            raise outbox.SendError("conversation has no email address to answer", retryable=False)
+        return await _send_to_reply_email(app, conversation, message)
     contact = store.get_contact(app["db"], conversation["contact_id"])
     if contact is None or "@" not in contact["identity"]:
         raise outbox.SendError("conversation has no email address to answer", retryable=False)
@@ -268,4 +331,5 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
     return message_id
 
 
-CHANNEL = Channel(name=NAME, send=send, required=REQUIRED, setup=setup, health=health)
+CHANNEL = Channel(name=NAME, send=send, required=REQUIRED, setup=setup, health=health,
+                  one_message_per_turn=True)

@@ -199,13 +199,15 @@ def _bodies(msg: Message, problems: list[str]) -> tuple[str | None, str | None, 
             if ctype in ("message/delivery-status",):
                 continue
             try:
-                size = len(part.get_payload(decode=True) or b"")
+                data = part.get_payload(decode=True) or b""
             except Exception:
-                size = 0
+                data = b""
+                problems.append("undecodable attachment")
             attachments.append({
                 "filename": decode_header_value(part.get_filename() or "", problems) or None,
                 "content_type": ctype,
-                "size": size,
+                "size": len(data),
+                "data": data,  # the adapter keeps it under MEDIA_DIR and drops it from the dict
             })
             continue
         if ctype == "text/plain" and plain is None:

@@ -6,6 +6,7 @@ reply to it finds its conversation even when a client drops the rest of Referenc
 """
 from __future__ import annotations
 
+import html
 import re
 import secrets
 import smtplib
@@ -76,7 +77,7 @@ def build_reply(
     references: list[str],
     language: str | None,
 ) -> EmailMessage:
-    """One plain-text UTF-8 reply with the thread's headers."""
+    """One UTF-8 reply with the thread's headers: multipart/alternative, plain text + simple HTML."""
     msg = EmailMessage()
     msg["From"] = from_addr
     msg["To"] = to_addr
@@ -95,9 +96,27 @@ def build_reply(
         msg["References"] = " ".join(refs)
     msg["Auto-Submitted"] = "auto-replied"  # RFC 3834: other robots must not answer us
     msg.set_content(text, charset="utf-8")  # (set_content drops Content-* headers: set them after)
+    msg.add_alternative(text_to_html(text, language), subtype="html", charset="utf-8")
     if language in ("nl", "fr"):
         msg["Content-Language"] = language
     return msg
+
+
+_URL = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)]")
+
+
+def text_to_html(text: str, language: str | None = None) -> str:
+    """The plain text as a minimal HTML page: paragraphs, line breaks, links. Everything escaped,
+    no remote images or styles a mail client would block; the text part stays the reference."""
+    paragraphs = [p for p in re.split(r"\n\s*\n", text.strip()) if p.strip()]
+    body = []
+    for para in paragraphs:
+        escaped = html.escape(para.strip())
+        linked = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
+        body.append("<p>" + linked.replace("\n", "<br>\n") + "</p>")
+    lang = f' lang="{language}"' if language in ("nl", "fr") else ""
+    return (f"<!DOCTYPE html>\n<html{lang}><head><meta charset=\"utf-8\"></head>\n"
+            f"<body style=\"font-family: sans-serif; line-height: 1.4\">\n" + "\n".join(body) + "\n</body></html>\n")
 
 
 def send(cfg: SmtpSettings, msg: EmailMessage) -> None:

@@ -6,7 +6,12 @@ Wire format (JSON text frames):
                     {"type":"message","id","from":"bot"|"agent","text","buttons":[{"title","payload"}]}
                     {"type":"typing","on":bool}   {"type":"state","state"}
                     {"type":"error","code","message"}
+                    {"type":"offer_email","reason":"outside_hours"}  waiting for a person outside
+                        business hours (and email is on): the widget offers to continue by email
+                    {"type":"email_saved","email"}  agents' replies now go to that address
+                    history items of customer attachments carry "media":[{"filename","content_type"}]
   client -> server  {"type":"message","text"}   {"type":"button","payload"}
+                    {"type":"email","email"}  "reply by email to X" (error code "bad_email" if not an address)
                     optional "id" (a client message id, <= 64 chars): the frame is stored once
                     even if resent, and the server answers {"type":"ack","id"} once it is stored,
                     so a client resends only what was never acknowledged (no ack without "id")
@@ -21,6 +26,9 @@ created with the first real message. Such a token carries a MAC under the instal
 (connectors/install_key.py), so a reconnect before the first message is recognised (same
 conversation id) without anything stored, and a forged token still is not.
 
+Images: `POST /chat/upload` with the raw bytes and the session token in `X-Chat-Token` (see
+connectors/channels/web/uploads.py).
+
 Session tokens: `?token=` on the WebSocket URL. A token is 32 random bytes (URL-safe base64) plus
 "." and a MAC of them; the store keeps only its SHA-256 (conversations.token_hash, also the web
 contact's identity). A token that matches no conversation and is not ours (bad MAC) gets `{"type":"error","code":"invalid_token"}` and the socket is
@@ -30,11 +38,13 @@ may be sent along; if it names another conversation than the token's, that is re
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import hashlib
 import hmac
 import html
 import json
 import logging
+import re
 import secrets
 import time
 from pathlib import Path
@@ -42,8 +52,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from connectors import bus, client_address, flow, install_key, store
+from connectors import bus, client_address, flow, hours, install_key, outbox, store
 from connectors.channel import Channel
+from connectors.channels.web import uploads
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +76,7 @@ def routes(app: web.Application) -> None:
     app.router.add_get("/", demo_page)
     app.router.add_get("/widget.js", widget_js)
     app.router.add_get("/ws/chat", ws_chat)
+    uploads.add_routes(app)
 
 
 # ---------------------------------------------------------------- pages
@@ -130,12 +142,26 @@ def history_frame(db, conversation_id: str) -> dict:
                           "text": m["text"] or "", "buttons": m["buttons"] or []})
         else:
             text = m["text"] or ""
-            items.append({"id": m["id"], "from": "customer", "text": last_buttons.get(text, text),
-                          "buttons": []})
+            item = {"id": m["id"], "from": "customer", "text": last_buttons.get(text, text), "buttons": []}
+            if m["media"]:  # what the customer attached (names and types; the files stay with agents)
+                item["media"] = [{"filename": x.get("filename"), "content_type": x.get("content_type")}
+                                 for x in m["media"] if isinstance(x, dict)]
+            items.append(item)
     return {"type": "history", "messages": items}
 
 
 # ---------------------------------------------------------------- socket
+
+
+EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[A-Za-z]{2,}$")
+
+
+def offer_email_needed(app: web.Application, conv: dict) -> bool:
+    """Waiting for a person, nobody answers before the next opening, email can carry the answer."""
+    if conv.get("state") != "pending" or conv.get("reply_email") or outbox.sender_for(app, "email") is None:
+        return False
+    schedule = app.get("business_hours") or hours.from_settings()
+    return not hours.is_open(schedule, dt.datetime.now(dt.timezone.utc))
 
 
 def _error(code: str, message: str) -> dict:
@@ -185,6 +211,7 @@ class _Session:
         self.last_state: str | None = None
         self.bucket = TokenBucket(RATE_MAX, RATE_MAX / RATE_WINDOW)
         self.refused_in_row = 0
+        self.offered = False  # offer_email sent for the current wait
 
     async def attach(self, conv: dict) -> None:
         """Show `conv`: session frame, history, state; then follow its live updates."""
@@ -194,7 +221,9 @@ class _Session:
         await self.ws.send_json({"type": "session", "conversation_id": conv["id"], "token": self.token})
         await self.ws.send_json(history_frame(self.app["db"], conv["id"]))
         self.last_state = conv["state"]
+        self.offered = False
         await self.ws.send_json({"type": "state", "state": conv["state"]})
+        await self._maybe_offer_email(conv)
         self.sub = bus.subscribe(self.app, {"typing", "conversation", "web_frame"},
                                  bus.for_conversation(conv["id"]))
         self.feed = asyncio.create_task(self._follow(self.sub))
@@ -223,6 +252,7 @@ class _Session:
                 elif topic == "conversation" and payload.get("state") != self.last_state:
                     self.last_state = payload.get("state")
                     await self.ws.send_json({"type": "state", "state": self.last_state})
+                    await self._maybe_offer_email(payload)
             except (ConnectionError, RuntimeError):
                 return
 
@@ -243,6 +273,32 @@ class _Session:
         await self.ws.send_json(error)
         return False
 
+    async def _maybe_offer_email(self, conv: dict) -> None:
+        """Waiting for a person outside business hours: offer to continue by email (once)."""
+        if conv.get("state") != "pending":
+            self.offered = False  # a later wait may offer again
+            return
+        if self.offered or not offer_email_needed(self.app, conv):
+            return
+        self.offered = True
+        await self.ws.send_json({"type": "offer_email", "reason": "outside_hours"})
+
+    async def save_email(self, value: object, client_id: str | None) -> None:
+        """`{"type":"email","email"}`: agents' replies in this conversation then go by email."""
+        address = value.strip() if isinstance(value, str) else ""
+        if not EMAIL.match(address) or len(address) > 254:
+            error = _error("bad_email", "That doesn't look like an email address.")
+            if client_id:
+                error["id"] = client_id
+            await self.ws.send_json(error)
+            return
+        conv = store.update_conversation(self.app["db"], self.conv_id, reply_email=address)
+        store.add_event(self.app["db"], self.conv_id, "reply_email_set", "customer", {"by": "widget"})
+        bus.publish(self.app, "conversation", conv)
+        if client_id:
+            await self.ws.send_json({"type": "ack", "id": client_id})
+        await self.ws.send_json({"type": "email_saved", "email": address})
+
     async def handle(self, raw: str) -> None:
         """One client frame: validate, store through the flow, or answer an error frame."""
         ws = self.ws
@@ -261,11 +317,14 @@ class _Session:
                 error["id"] = client_id  # tells the widget which frame was refused
             await ws.send_json(error)
 
-        if not isinstance(frame, dict) or frame.get("type") not in ("message", "button", "ping"):
+        if not isinstance(frame, dict) or frame.get("type") not in ("message", "button", "ping", "email"):
             await refuse("bad_frame", 'Expected {"type":"message","text":...} or {"type":"button","payload":...}.')
             return
         if frame["type"] == "ping":
             await ws.send_json({"type": "pong"})
+            return
+        if frame["type"] == "email":  # counted in the bucket like every frame (admit)
+            await self.save_email(frame.get("email"), client_id)
             return
         field = "text" if frame["type"] == "message" else "payload"
         value = frame.get(field)

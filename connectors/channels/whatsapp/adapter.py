@@ -18,7 +18,10 @@ from aiohttp import web
 
 from connectors import bus, flow, outbox, store
 from connectors.channel import Channel
-from connectors.channels.whatsapp.sending import TwilioSendError, TwilioSettings, already_sent, make_client, send_parts
+from connectors import message_templates as wa_templates
+from connectors.channels.whatsapp import inbound_media
+from connectors.channels.whatsapp.sending import (TwilioSendError, TwilioSettings, already_sent, make_client,
+                                                  send_parts, send_template)
 from connectors.channels.whatsapp.wire import (
     EMPTY_TWIML,
     WebhookError,
@@ -73,7 +76,13 @@ def setup(app: web.Application) -> None:
         "trust_proxy": settings.TRUST_PROXY_HEADERS,
         "partial": {},  # message id -> SIDs of the parts already sent (a retry skips them)
         "stats": {"rejected": 0},
+        "templates": [],
     }
+    try:
+        app["whatsapp"]["templates"] = wa_templates.parse(settings.TWILIO_TEMPLATES, settings.TWILIO_TEMPLATE_SID)
+    except wa_templates.TemplateError as exc:  # reported, not fatal: free text within 24 h still works
+        log.error("WhatsApp templates off: %s", exc)
+        app["whatsapp"]["stats"]["templates_error"] = str(exc)
     log.info("channel whatsapp on: from %s via %s", sender, cfg.api_base_url or "api.twilio.com")
 
 
@@ -152,13 +161,16 @@ async def webhook(request: web.Request) -> web.Response:
     if payload:
         meta["typed"] = text
         text = payload
+    media = msg.media or None
+    if media and store.find_inbound(app["db"], NAME, msg.message_sid) is None:  # not for a redelivery
+        media = await inbound_media.keep(app, media)
     hint = _language_hint(msg.identity)
     if hint:
         meta["language"] = hint
     try:
         result = await flow.receive(
             app, channel=NAME, identity=msg.identity, text=text,
-            channel_message_id=msg.message_sid, media=msg.media or None, name=msg.name, meta=meta,
+            channel_message_id=msg.message_sid, media=media, name=msg.name, meta=meta,
         )
     except store.StoreError as exc:
         return _text(400, f"message refused: {exc}")
@@ -204,6 +216,8 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
     contact = store.get_contact(app["db"], conversation["contact_id"])
     if contact is None:
         raise outbox.SendError(f"conversation {conversation['id']} has no contact", retryable=False)
+    if message.get("template"):
+        return await _send_template(state, contact["identity"], message["template"])
     parts = split_text(_body(message))
     media_urls = _media_urls(message)
     if not parts and not media_urls:
@@ -233,6 +247,16 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
     state["partial"].pop(message["id"], None)
     all_sids = done + sids
     return all_sids[-1] if all_sids else None
+
+
+async def _send_template(state: dict, identity: str, template: dict) -> str:
+    """An approved template (outside the 24-hour window). Not deduplicated against Twilio's list on
+    a retry: the rendered text that list shows is Twilio's, not ours to compare."""
+    try:
+        return await asyncio.to_thread(send_template, state["client"], state["cfg"], identity,
+                                       template["content_sid"], template.get("variables") or {})
+    except TwilioSendError as exc:
+        raise outbox.SendError(str(exc), retryable=exc.retryable) from exc
 
 
 CHANNEL = Channel(name=NAME, send=send, required=REQUIRED, setup=setup, routes=routes, health=health)

@@ -6,6 +6,7 @@ through the real client code path (auth, headers, form encoding, error parsing),
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -80,6 +81,26 @@ def send_parts(client: Client, cfg: TwilioSettings, identity: str, parts: list[s
             raise TwilioSendError(f"twilio error: {exc}", False, sids) from exc
         sids.append(msg.sid)
     return sids
+
+
+def send_template(client: Client, cfg: TwilioSettings, identity: str, content_sid: str,
+                  variables: dict[str, str]) -> str:
+    """Send one approved template through the Content API: ContentSid + ContentVariables (JSON).
+
+    Allowed outside the 24-hour window; Twilio renders the text. Returns the SID."""
+    kwargs: dict = {"from_": cfg.whatsapp_from, "to": whatsapp_address(identity), "content_sid": content_sid}
+    if variables:
+        kwargs["content_variables"] = json.dumps(variables, ensure_ascii=False)
+    if cfg.status_callback:
+        kwargs["status_callback"] = cfg.status_callback
+    try:
+        return client.messages.create(**kwargs).sid
+    except TwilioRestException as exc:
+        raise TwilioSendError(f"twilio {exc.status} code {exc.code}: {exc.msg}", retryable_status(exc.status)) from exc
+    except (requests.RequestException, OSError) as exc:
+        raise TwilioSendError(f"twilio unreachable: {exc}", True) from exc
+    except TwilioException as exc:
+        raise TwilioSendError(f"twilio error: {exc}", False) from exc
 
 
 def already_sent(client: Client, cfg: TwilioSettings, identity: str, parts: list[str],

@@ -1,7 +1,9 @@
 // Agent console. Plain JS: state lives on the server; this page renders it and re-fetches on live events.
 "use strict";
 
-const state = { me: null, csrf: null, selected: null, detail: null, mode: "reply", ws: null, wsRetry: 0 };
+const state = { me: null, csrf: null, selected: null, detail: null, mode: "reply", ws: null, wsRetry: 0,
+                pendingIds: null, canned: [], cannedFor: null, menu: { open: false, items: [], active: 0 } };
+const BASE_TITLE = "Helpdesk · Agent console";
 const $ = (id) => document.getElementById(id);
 
 const LABELS = {
@@ -41,7 +43,8 @@ function toast(text, isError) {
 // ---------- Login ----------
 function showLogin() {
   if (state.ws) { state.ws.onclose = null; state.ws.close(); state.ws = null; }
-  state.me = null; state.csrf = null;
+  state.me = null; state.csrf = null; state.pendingIds = null; state.cannedFor = null;
+  document.title = BASE_TITLE;
   $("console-view").hidden = true; $("login-view").hidden = false;
   $("login-email").focus();
 }
@@ -67,6 +70,8 @@ function enterConsole(data) {
   $("agent-name").textContent = data.agent.name;
   $("agent-role").textContent = data.agent.role;
   $("mine-title").firstChild.textContent = data.agent.role === "admin" ? "With agents " : "My conversations ";
+  $("btn-canned-admin").hidden = data.agent.role !== "admin";
+  renderAlertToggles();
   connectLive();
   loadQueue();
 }
@@ -144,7 +149,16 @@ function convItem(c, pending) {
   if (c.handoff_reason) tags.append(el("span", "badge reason", LABELS.reason[c.handoff_reason] || c.handoff_reason));
   if (!pending && c.assigned_agent_name && state.me.role === "admin") tags.append(el("span", "assignee", c.assigned_agent_name));
   li.append(row, tags, el("div", "last", c.last_message || "—"));
+  li.tabIndex = 0;
+  li.setAttribute("role", "button");
+  li.setAttribute("aria-label", [pending ? `Waiting #${c.position}` : "Conversation",
+    c.contact_name || c.contact_identity || "customer", LABELS.channel[c.channel] || c.channel,
+    c.handoff_reason ? (LABELS.reason[c.handoff_reason] || c.handoff_reason) : "", waited(since)].filter(Boolean).join(", "));
+  if (c.id === state.selected) li.setAttribute("aria-current", "true");
   li.addEventListener("click", () => select(c.id));
+  li.addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); select(c.id); }
+  });
   return li;
 }
 
@@ -153,8 +167,12 @@ async function loadQueue() {
   let data;
   try { data = await api("GET", "/queue"); } catch (e) { if (e.status !== 401) toast(e.message, true); return; }
   const q = $("queue"), mine = $("mine");
+  const focusedId = document.activeElement && document.activeElement.classList.contains("conv-item")
+    ? document.activeElement.dataset.id : null;
   q.replaceChildren(...data.pending.map((c) => convItem(c, true)));
   mine.replaceChildren(...data.mine.map((c) => convItem(c, false)));
+  if (focusedId) { const again = document.querySelector(`.conv-item[data-id="${CSS.escape(focusedId)}"]`); if (again) again.focus(); }
+  announceWaiting(data.pending);
   $("queue-count").textContent = data.pending.length; $("queue-empty").hidden = data.pending.length > 0;
   $("mine-count").textContent = data.mine.length; $("mine-empty").hidden = data.mine.length > 0;
 }
@@ -164,12 +182,31 @@ setInterval(() => {
 }, 15000);
 
 // ---------- Conversation ----------
+// ---------- Views (a phone shows one pane at a time: queue -> conversation -> details) ----------
+function setView(view) {
+  $("console-view").dataset.view = view;
+  if (view === "details") $("btn-details-back").focus();
+}
+
+function backToQueue() {
+  setView("queue");
+  const item = state.selected && document.querySelector(`.conv-item[data-id="${CSS.escape(state.selected)}"]`);
+  (item || $("queue")).focus();
+}
+
+function backToConversation() {
+  setView("conversation");
+  $("btn-details").focus();
+}
+
 async function select(id) {
   state.selected = id;
+  setView("conversation");
   document.querySelectorAll(".conv-item").forEach((li) => li.classList.toggle("selected", li.dataset.id === id));
   $("suggestions").replaceChildren();
   $("suggestions-empty").textContent = "Looking for answers…"; $("suggestions-empty").hidden = false;
   await loadDetail(id);
+  $("conv-title").focus();
   loadSuggestions(id);
 }
 
@@ -227,6 +264,8 @@ function renderDetail(d) {
 
   $("composer").hidden = !(d.permissions.reply || d.permissions.note);
   setMode(state.mode);
+  renderTemplates(d);
+  loadCanned(c);
 
   // Transcript
   t.replaceChildren(...d.messages.map(renderMessage));
@@ -262,24 +301,47 @@ function renderMessage(m) {
   const bubble = el("div", "bubble", m.text || (m.media && m.media.length ? "[media]" : ""));
   li.append(bubble);
   if (m.media && m.media.length) {
-    const media = el("div", "buttons");
-    m.media.forEach((u, i) => {
-      const url = String(typeof u === "string" ? u : (u && u.url) || "");
-      if (!/^https?:\/\//i.test(url)) return;  // never a javascript: link
-      const a = el("a", "", `attachment ${i + 1}`); a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
-      media.append(a);
-    });
+    const media = el("div", "attachments"); media.dataset.testid = "attachments";
+    m.media.forEach((u, i) => media.append(renderAttachment(u, i)));
     li.append(media);
   }
   if (m.buttons && m.buttons.length) {
     const b = el("div", "buttons"); m.buttons.forEach((x) => b.append(el("span", "", x.title))); li.append(b);
   }
   const meta = el("div", "meta", [who, fmtTime(m.created_at)].filter(Boolean).join(" · "));
-  if (m.direction === "out" && !m.internal && m.status && m.status !== "sent" && m.status !== "delivered" && m.status !== "read") {
-    meta.append(" · ", el("span", `status ${m.status}`, m.status));
+  if (m.direction === "out" && !m.internal && m.status) {
+    // Delivery as the channel reports it (WhatsApp status callbacks: delivered, read, failed).
+    const st = el("span", `status ${m.status}`, STATUS_TEXT[m.status] || m.status);
+    st.dataset.testid = "status";
+    if (m.status === "failed" && m.error) st.title = m.error;
+    meta.append(" · ", st);
   }
   li.append(meta);
   return li;
+}
+
+const STATUS_TEXT = { queued: "sending…", sent: "sent", delivered: "delivered", read: "read", failed: "failed" };
+
+// A customer's attachment: stored ones (file) come from /agent/media (agents only); images show inline.
+function renderAttachment(u, i) {
+  const item = (u && typeof u === "object") ? u : { url: String(u || "") };
+  const label = item.filename || `attachment ${i + 1}`;
+  if (item.file) {
+    const href = "/agent/media/" + encodeURIComponent(item.file);
+    const a = el("a", "attachment"); a.href = href; a.target = "_blank"; a.rel = "noopener";
+    if (/^image\//.test(item.content_type || "")) {
+      const img = el("img"); img.src = href; img.alt = `Image from the customer: ${label}`; img.loading = "lazy";
+      a.append(img);
+    } else {
+      a.append(el("span", "", `${label} (${item.content_type || "file"}, ${Math.ceil((item.size || 0) / 1024)} kB)`));
+    }
+    return a;
+  }
+  if (item.error) return el("span", "attachment missing", `${label}: not kept (${item.error})`);
+  const url = String(item.url || "");
+  if (!/^https?:\/\//i.test(url)) return el("span", "attachment missing", label);  // never a javascript: link
+  const a = el("a", "attachment", label); a.href = url; a.target = "_blank"; a.rel = "noopener noreferrer";
+  return a;
 }
 
 function renderFacts(dl, rows, error) {
@@ -332,8 +394,9 @@ function setMode(mode) {
   let hint = "Only agents see notes.";
   if (mode === "reply") {
     const c = d && d.conversation;
+    const via = c && c.reply_email ? `email to ${c.reply_email} (asked for outside hours)` : (c && (LABELS.channel[c.channel] || c.channel));
     hint = !d ? "" : canReply
-      ? `Goes out by ${LABELS.channel[c.channel] || c.channel} · customer language ${LABELS.lang[c.language] || "?"} · Ctrl+Enter sends`
+      ? `Goes out by ${via} · customer language ${LABELS.lang[c.language] || "?"} · Ctrl+Enter sends`
       : d.conversation.state === "agent" ? "You can't send free text to this customer right now (see above)."
       : "Take over the conversation to reply.";
   }
@@ -363,13 +426,262 @@ async function onSend(ev) {
   if (ok) $("reply-text").value = "";
 }
 
+// ---------- New waiting customers: notification, sound (off by default), count in the tab title ----------
+function announceWaiting(pending) {
+  const ids = new Set(pending.map((c) => c.id));
+  document.title = pending.length ? `(${pending.length}) ${BASE_TITLE}` : BASE_TITLE;
+  const before = state.pendingIds;
+  state.pendingIds = ids;
+  if (before === null) return;  // the first load is not news
+  const fresh = pending.filter((c) => !before.has(c.id));
+  if (!fresh.length) return;
+  if (soundOn()) beep();
+  if ("Notification" in window && Notification.permission === "granted") {
+    const c = fresh[0];
+    const more = fresh.length > 1 ? ` (+${fresh.length - 1} more)` : "";
+    const n = new Notification("A customer is waiting", {
+      body: `${c.contact_name || c.contact_identity || "Customer"} · ${LABELS.channel[c.channel] || c.channel}${more}`,
+      tag: "helpdesk-waiting",
+    });
+    n.onclick = () => { window.focus(); select(c.id); n.close(); };
+  }
+}
+
+function soundOn() { try { return localStorage.getItem("helpdesk.sound") === "on"; } catch (_) { return false; } }
+
+function beep() {
+  try {
+    const Ctx = window.AudioContext || window.webkitAudioContext;
+    const ctx = beep.ctx || (beep.ctx = new Ctx());
+    const osc = ctx.createOscillator(), gain = ctx.createGain();
+    osc.frequency.value = 880; gain.gain.value = 0.08;
+    osc.connect(gain); gain.connect(ctx.destination);
+    osc.start(); osc.stop(ctx.currentTime + 0.18);
+    beep.count = (beep.count || 0) + 1;
+  } catch (_) { /* no audio device: the title and notification still say it */ }
+}
+
+function renderAlertToggles() {
+  const sound = soundOn();
+  const s = $("btn-sound");
+  s.setAttribute("aria-pressed", String(sound));
+  s.setAttribute("aria-label", `Sound for new waiting customers (${sound ? "on" : "off"})`);
+  s.firstElementChild.textContent = sound ? "Sound on" : "Sound off";
+  const n = $("btn-notify");
+  const perm = "Notification" in window ? Notification.permission : "unsupported";
+  n.setAttribute("aria-pressed", String(perm === "granted"));
+  n.setAttribute("aria-label", perm === "granted" ? "Browser notifications are on"
+    : perm === "denied" ? "Browser notifications are blocked in this browser" : "Turn on browser notifications");
+  n.disabled = perm === "unsupported" || perm === "denied";
+  n.firstElementChild.textContent = perm === "granted" ? "Alerts on" : "Alerts";
+}
+
+async function toggleNotifications() {
+  if (!("Notification" in window)) return;
+  if (Notification.permission === "default") { try { await Notification.requestPermission(); } catch (_) { /* */ } }
+  else if (Notification.permission === "granted") toast("Notifications are on; switch them off in the browser's site settings.");
+  renderAlertToggles();
+}
+
+function toggleSound() {
+  try { localStorage.setItem("helpdesk.sound", soundOn() ? "off" : "on"); } catch (_) { /* private mode */ }
+  renderAlertToggles();
+  if (soundOn()) beep();  // a click is the user gesture browsers need before playing sound
+}
+
+// ---------- Canned responses ("/" in the composer) ----------
+async function loadCanned(c) {
+  const key = `${c.shop_id || "default"}|${c.language || ""}`;
+  if (state.cannedFor === key) return;
+  state.cannedFor = key;
+  try {
+    const q = new URLSearchParams({ shop: c.shop_id || "default" });
+    if (c.language) q.set("language", c.language);
+    state.canned = (await api("GET", `/canned?${q}`)).canned;
+  } catch (_) { state.canned = []; }
+}
+
+function cannedQuery() {
+  const box = $("reply-text");
+  const before = box.value.slice(0, box.selectionStart);
+  const m = /(^|\s)\/([a-z0-9_-]*)$/i.exec(before);
+  return m ? { query: m[2].toLowerCase(), start: before.length - m[2].length - 1 } : null;
+}
+
+function updateCannedMenu() {
+  const found = cannedQuery();
+  if (!found) return closeCannedMenu();
+  const items = state.canned.filter((c) => c.shortcut.startsWith(found.query)
+    || c.title.toLowerCase().includes(found.query)).slice(0, 8);
+  state.menu = { open: true, items, active: 0, start: found.start };
+  renderCannedMenu();
+}
+
+function renderCannedMenu() {
+  const menu = $("canned-menu"), box = $("reply-text");
+  const { items, active } = state.menu;
+  menu.replaceChildren(...(items.length ? items.map((c, i) => {
+    const li = el("li", "canned-option" + (i === active ? " active" : ""));
+    li.id = `canned-opt-${c.id}`; li.setAttribute("role", "option"); li.setAttribute("aria-selected", String(i === active));
+    li.append(el("b", "", "/" + c.shortcut), " ", el("span", "", c.title), el("div", "muted", c.text));
+    li.addEventListener("mousedown", (ev) => { ev.preventDefault(); insertCanned(c); });
+    return li;
+  }) : [el("li", "canned-empty", state.canned.length ? "No match" : "No canned responses for this shop and language")]));
+  menu.hidden = false;
+  box.setAttribute("aria-expanded", "true");
+  if (items[active]) box.setAttribute("aria-activedescendant", `canned-opt-${items[active].id}`);
+  else box.removeAttribute("aria-activedescendant");
+}
+
+function closeCannedMenu() {
+  state.menu = { open: false, items: [], active: 0 };
+  $("canned-menu").hidden = true;
+  $("reply-text").setAttribute("aria-expanded", "false");
+  $("reply-text").removeAttribute("aria-activedescendant");
+}
+
+function insertCanned(c) {
+  const box = $("reply-text");
+  const start = state.menu.start, end = box.selectionStart;
+  box.value = box.value.slice(0, start) + c.text + box.value.slice(end);
+  const caret = start + c.text.length;
+  closeCannedMenu();
+  box.focus(); box.setSelectionRange(caret, caret);
+}
+
+function onComposerKey(ev) {
+  if (state.menu.open) {
+    const n = state.menu.items.length;
+    if (ev.key === "ArrowDown" && n) { ev.preventDefault(); state.menu.active = (state.menu.active + 1) % n; renderCannedMenu(); return; }
+    if (ev.key === "ArrowUp" && n) { ev.preventDefault(); state.menu.active = (state.menu.active + n - 1) % n; renderCannedMenu(); return; }
+    if ((ev.key === "Enter" || ev.key === "Tab") && n && !ev.ctrlKey && !ev.metaKey) {
+      ev.preventDefault(); insertCanned(state.menu.items[state.menu.active]); return;
+    }
+    if (ev.key === "Escape") { ev.preventDefault(); ev.stopPropagation(); closeCannedMenu(); return; }
+  }
+  if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) $("composer").requestSubmit();
+}
+
+// ---------- WhatsApp templates (the 24-hour window is closed) ----------
+function renderTemplates(d) {
+  const form = $("template-form");
+  const list = (d.whatsapp && d.whatsapp.template_list) || [];
+  form.hidden = !(d.permissions.template && !d.permissions.reply && list.length);
+  if (form.hidden) return;
+  const select = $("template-select");
+  const key = (t) => `${t.name}|${t.language || ""}`;
+  const previous = select.value;
+  if (select.dataset.for !== d.conversation.id || select.options.length !== list.length) {
+    select.replaceChildren(...list.map((t) => {
+      const o = el("option", "", t.name + (t.language ? ` (${t.language.toUpperCase()})` : ""));
+      o.value = key(t); return o;
+    }));
+    select.dataset.for = d.conversation.id;
+    if (previous && list.some((t) => key(t) === previous)) select.value = previous;
+    renderTemplateVars();
+  }
+}
+
+function selectedTemplate() {
+  const list = (state.detail && state.detail.whatsapp && state.detail.whatsapp.template_list) || [];
+  return list.find((t) => `${t.name}|${t.language || ""}` === $("template-select").value);
+}
+
+function renderTemplateVars() {
+  const t = selectedTemplate();
+  $("template-vars").replaceChildren(...(t ? t.variables : []).map((label, i) => {
+    const l = el("label", "", `{{${i + 1}}} ${label}`);
+    const input = el("input"); input.required = true; input.dataset.index = String(i + 1); input.maxLength = 1024;
+    l.append(input); return l;
+  }));
+}
+
+async function onSendTemplate(ev) {
+  ev.preventDefault();
+  const t = selectedTemplate();
+  if (!t) return;
+  const variables = [...$("template-vars").querySelectorAll("input")].map((i) => i.value);
+  $("btn-template").disabled = true;
+  const ok = await act("template", { name: t.name, language: t.language, variables });
+  $("btn-template").disabled = false;
+  if (ok) { $("template-vars").querySelectorAll("input").forEach((i) => { i.value = ""; }); toast("Template sent."); }
+}
+
+// ---------- Admin: manage canned responses ----------
+async function openCannedAdmin() {
+  resetCannedForm();
+  await refreshCannedRows();
+  $("canned-dialog").showModal();
+  $("canned-shortcut").focus();
+}
+
+async function refreshCannedRows() {
+  let rows = [];
+  try { rows = (await api("GET", "/canned")).canned; } catch (e) { toast(e.message, true); }
+  $("canned-rows").replaceChildren(...rows.map((c) => {
+    const tr = el("tr");
+    tr.append(el("td", "", c.shop_id), el("td", "", c.language.toUpperCase()), el("td", "", "/" + c.shortcut),
+              el("td", "canned-text", c.text));
+    const td = el("td"), actions = el("div", "row-actions");
+    const edit = el("button", "btn", "Edit"); edit.type = "button"; edit.setAttribute("aria-label", `Edit /${c.shortcut} (${c.language})`);
+    edit.addEventListener("click", () => fillCannedForm(c));
+    const del = el("button", "btn btn-danger", "Delete"); del.type = "button"; del.setAttribute("aria-label", `Delete /${c.shortcut} (${c.language})`);
+    del.addEventListener("click", async () => {
+      if (!confirm(`Delete /${c.shortcut}?`)) return;
+      try { await api("DELETE", `/canned/${c.id}`); } catch (e) { toast(e.message, true); }
+      state.cannedFor = null; refreshCannedRows();
+    });
+    actions.append(edit, del); td.append(actions); tr.append(td); return tr;
+  }));
+}
+
+function fillCannedForm(c) {
+  $("canned-id").value = c.id; $("canned-shop").value = c.shop_id; $("canned-language").value = c.language;
+  $("canned-shortcut").value = c.shortcut; $("canned-title").value = c.title; $("canned-text").value = c.text;
+  $("canned-legend").textContent = `Edit /${c.shortcut}`;
+  $("canned-shortcut").focus();
+}
+
+function resetCannedForm() {
+  ["canned-id", "canned-shortcut", "canned-title", "canned-text"].forEach((id) => { $(id).value = ""; });
+  $("canned-shop").value = "default"; $("canned-legend").textContent = "New response"; $("canned-error").hidden = true;
+}
+
+async function saveCanned() {
+  const id = $("canned-id").value;
+  const body = { shop_id: $("canned-shop").value.trim(), language: $("canned-language").value,
+                 shortcut: $("canned-shortcut").value, title: $("canned-title").value, text: $("canned-text").value };
+  try {
+    await api(id ? "PUT" : "POST", id ? `/canned/${id}` : "/canned", body);
+  } catch (e) { $("canned-error").textContent = e.message; $("canned-error").hidden = false; return; }
+  state.cannedFor = null;
+  resetCannedForm(); await refreshCannedRows(); $("canned-shortcut").focus();
+}
+
 // ---------- Boot ----------
 document.addEventListener("DOMContentLoaded", async () => {
   $("login-form").addEventListener("submit", onLogin);
   $("logout").addEventListener("click", onLogout);
   $("composer").addEventListener("submit", onSend);
-  $("reply-text").addEventListener("keydown", (ev) => {
-    if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) $("composer").requestSubmit();
+  $("reply-text").addEventListener("keydown", onComposerKey);
+  $("reply-text").addEventListener("input", updateCannedMenu);
+  $("reply-text").addEventListener("blur", () => setTimeout(closeCannedMenu, 150));
+  $("btn-back").addEventListener("click", backToQueue);
+  $("btn-details").addEventListener("click", () => setView("details"));
+  $("btn-details-back").addEventListener("click", backToConversation);
+  $("btn-sound").addEventListener("click", toggleSound);
+  $("btn-notify").addEventListener("click", toggleNotifications);
+  $("btn-canned-admin").addEventListener("click", openCannedAdmin);
+  $("canned-save").addEventListener("click", saveCanned);
+  $("canned-reset").addEventListener("click", resetCannedForm);
+  $("canned-done").addEventListener("click", () => $("canned-dialog").close());
+  $("template-select").addEventListener("change", renderTemplateVars);
+  $("template-form").addEventListener("submit", onSendTemplate);
+  document.addEventListener("keydown", (ev) => {  // Escape steps back on a phone (details -> conversation -> queue)
+    if (ev.key !== "Escape" || ev.defaultPrevented || $("canned-dialog").open) return;
+    const view = $("console-view").dataset.view;
+    if (view === "details") backToConversation();
+    else if (view === "conversation" && getComputedStyle($("btn-back")).display !== "none") backToQueue();
   });
   $("tab-reply").addEventListener("click", () => setMode("reply"));
   $("tab-note").addEventListener("click", () => setMode("note"));

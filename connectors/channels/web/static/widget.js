@@ -35,7 +35,10 @@
   var shopName = cfg.shopName || "Shop";
   var openOnLoad = cfg.open === true;
   var TOKEN_KEY = "helpdesk.token";
+  var SOUND_KEY = "helpdesk.widget.sound";
   var MAX_TEXT = 4000;
+  var MAX_IMAGE = 5 * 1024 * 1024;  // the server checks too (WEBCHAT_MAX_IMAGE_BYTES, magic bytes)
+  var IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp"];
 
   var T = {
     nl: {
@@ -45,7 +48,13 @@
       placeholder: "Typ je bericht…", send: "Versturen", open: "Chat openen", close: "Chat sluiten",
       welcome: "Hallo! Stel je vraag over je bestelling, levering, retour of factuur.",
       tooLong: "Je bericht is te lang (max. 4000 tekens).", you: "Jij", agentName: "Medewerker",
-      error: "Er ging iets mis. Probeer het opnieuw."
+      error: "Er ging iets mis. Probeer het opnieuw.",
+      attach: "Afbeelding toevoegen", image: "Afbeelding", imageTypes: "Alleen PNG-, JPEG- of WebP-afbeeldingen.",
+      imageTooBig: "Die afbeelding is te groot (max. 5 MB).", imageFailed: "De afbeelding kon niet worden verstuurd.",
+      offer: "Onze medewerkers zijn nu niet beschikbaar. Laat je e-mailadres achter, dan krijg je het antwoord per e-mail.",
+      emailLabel: "Je e-mailadres", emailSend: "Antwoord per e-mail", emailNo: "Nee, bedankt",
+      emailSaved: "Bedankt! We antwoorden per e-mail aan ", badEmail: "Dat e-mailadres klopt niet.",
+      soundOn: "Geluid aan", soundOff: "Geluid uit", unread: " ongelezen"
     },
     fr: {
       title: "Service client", online: "Nous répondons tout de suite",
@@ -54,7 +63,13 @@
       placeholder: "Écrivez votre message…", send: "Envoyer", open: "Ouvrir le chat", close: "Fermer le chat",
       welcome: "Bonjour ! Posez votre question sur votre commande, la livraison, un retour ou une facture.",
       tooLong: "Votre message est trop long (4000 caractères max.).", you: "Vous", agentName: "Conseiller",
-      error: "Un problème est survenu. Réessayez."
+      error: "Un problème est survenu. Réessayez.",
+      attach: "Ajouter une image", image: "Image", imageTypes: "Images PNG, JPEG ou WebP uniquement.",
+      imageTooBig: "Cette image est trop lourde (5 Mo max.).", imageFailed: "L'image n'a pas pu être envoyée.",
+      offer: "Nos conseillers ne sont pas disponibles pour le moment. Laissez votre adresse e-mail et nous vous répondrons par e-mail.",
+      emailLabel: "Votre adresse e-mail", emailSend: "Réponse par e-mail", emailNo: "Non merci",
+      emailSaved: "Merci ! Nous vous répondrons par e-mail à ", badEmail: "Cette adresse e-mail n'est pas valide.",
+      soundOn: "Son activé", soundOff: "Son désactivé", unread: " non lu(s)"
     }
   }[lang];
 
@@ -102,11 +117,29 @@
     ".send{width:42px;height:42px;border-radius:50%;border:0;background:var(--p);color:var(--op);cursor:pointer;flex:none;display:flex;align-items:center;justify-content:center}" +
     ".send:disabled{opacity:.4;cursor:default}.send svg{width:20px;height:20px}" +
     ".foot{font-size:10.5px;color:#94a3b8;text-align:center;padding:0 0 6px;background:var(--bg)}" +
+    ".x:focus-visible,.launcher:focus-visible,.send:focus-visible,.chip:focus-visible,.clip:focus-visible,.snd:focus-visible,.offer button:focus-visible{outline:3px solid #f59e0b;outline-offset:2px}" +
+    ".snd{background:transparent;border:0;color:var(--op);cursor:pointer;width:34px;height:34px;border-radius:8px;display:flex;align-items:center;justify-content:center;opacity:.85}" +
+    ".snd:hover{background:rgba(255,255,255,.15)}.snd svg{width:18px;height:18px}.snd[aria-pressed=true]{opacity:1;background:rgba(255,255,255,.18)}" +
+    ".clip{width:42px;height:42px;border-radius:50%;border:1px solid #cbd5e1;background:#fff;color:#475569;cursor:pointer;flex:none;display:flex;align-items:center;justify-content:center}" +
+    ".clip svg{width:20px;height:20px}.clip:disabled{opacity:.4;cursor:default}" +
+    ".file{position:absolute;width:1px;height:1px;opacity:0;pointer-events:none}" +
+    ".bubble img{display:block;max-width:100%;max-height:220px;border-radius:10px}" +
+    ".bubble.pic{padding:4px;background:#fff!important;border:1px solid #e5e7eb}" +
+    ".offer{align-self:stretch;background:#fff;border:1px solid #e5e7eb;border-radius:14px;padding:12px;display:flex;flex-direction:column;gap:8px;font-size:14px;color:#0f172a}" +
+    ".offer label{font-size:12.5px;font-weight:600;color:#334155;display:flex;flex-direction:column;gap:4px}" +
+    ".offer input{font:inherit;font-size:15px;padding:9px 12px;border:1px solid #cbd5e1;border-radius:10px}" +
+    ".offer .acts{display:flex;gap:8px;flex-wrap:wrap}" +
+    ".offer button{font:inherit;font-weight:600;border-radius:999px;padding:8px 14px;cursor:pointer;border:1.5px solid var(--p)}" +
+    ".offer .yes{background:var(--p);color:var(--op)}.offer .no{background:#fff;color:var(--p)}" +
+    ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}" +
     "@media (max-width:480px){.panel{right:0;bottom:0;width:100vw;height:100%;max-height:none;border-radius:0}" +
     ".panel.open~.launcher{display:none}}";
 
   var ICON_CHAT = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/></svg>';
   var ICON_CLOSE = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round"><path d="M6 6l12 12M18 6L6 18"/></svg>';
+  var ICON_CLIP = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M21 11.5l-8.6 8.6a5 5 0 0 1-7.1-7.1l8.6-8.6a3.3 3.3 0 0 1 4.7 4.7l-8.6 8.6a1.7 1.7 0 0 1-2.4-2.4l7.9-7.9"/></svg>';
+  var ICON_SOUND_ON = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><path d="M4 9v6h4l5 4V5L8 9H4z"/><path d="M16.5 8.5a5 5 0 0 1 0 7M19 6a8.5 8.5 0 0 1 0 12"/></svg>';
+  var ICON_SOUND_OFF = '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><path d="M4 9v6h4l5 4V5L8 9H4z"/><path d="M17 9l5 6M22 9l-5 6"/></svg>';
   var ICON_SEND = '<svg viewBox="0 0 24 24" fill="currentColor"><path d="M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z"/></svg>';
 
   var host = document.createElement("div");
@@ -117,13 +150,16 @@
     '<div class="panel" role="dialog" aria-label="' + T.title + '">' +
     '  <div class="head"><div class="avatar"></div><div class="who"><div class="shop"></div>' +
     '  <div class="status"><span class="dot off"></span><span class="stext"></span></div></div>' +
+    '  <button class="snd" type="button" aria-pressed="false" aria-label="' + T.soundOff + '">' + ICON_SOUND_OFF + "</button>" +
     '  <button class="x" type="button" aria-label="' + T.close + '">' + ICON_CLOSE + "</button></div>" +
-    '  <div class="log" aria-live="polite"><div class="typing" aria-hidden="true"><i></i><i></i><i></i></div></div>' +
-    '  <form class="bar"><textarea rows="1" maxlength="' + MAX_TEXT + '" placeholder="' + T.placeholder + '" aria-label="' + T.placeholder + '"></textarea>' +
+    '  <div class="log" role="log" aria-live="polite"><div class="typing" aria-hidden="true"><i></i><i></i><i></i></div></div>' +
+    '  <form class="bar"><button class="clip" type="button" aria-label="' + T.attach + '" title="' + T.attach + '">' + ICON_CLIP + "</button>" +
+    '  <input class="file" type="file" accept="' + IMAGE_TYPES.join(",") + '" tabindex="-1" aria-hidden="true">' +
+    '  <textarea rows="1" maxlength="' + MAX_TEXT + '" placeholder="' + T.placeholder + '" aria-label="' + T.placeholder + '"></textarea>' +
     '  <button class="send" type="submit" aria-label="' + T.send + '" disabled>' + ICON_SEND + "</button></form>" +
     '  <div class="foot">' + T.title + "</div>" +
     "</div>" +
-    '<button class="launcher" type="button" aria-label="' + T.open + '">' + ICON_CHAT + '<span class="badge"></span></button>';
+    '<button class="launcher" type="button" aria-label="' + T.open + '" aria-expanded="false">' + ICON_CHAT + '<span class="badge" aria-hidden="true"></span></button>';
   host.style.setProperty("--p", primary);
   host.style.setProperty("--op", onPrimary);
   host.style.setProperty("--bg", background);
@@ -131,7 +167,7 @@
   var $ = function (sel) { return root.querySelector(sel); };
   var panel = $(".panel"), launcher = $(".launcher"), log = $(".log"), typing = $(".typing");
   var input = $("textarea"), sendBtn = $(".send"), form = $(".bar"), badge = $(".badge");
-  var dot = $(".dot"), stext = $(".stext");
+  var dot = $(".dot"), stext = $(".stext"), clip = $(".clip"), fileInput = $(".file"), soundBtn = $(".snd");
   $(".shop").textContent = shopName;
   $(".avatar").textContent = shopName.trim().charAt(0).toUpperCase() || "?";
 
@@ -139,6 +175,9 @@
   var outbox = [];           // customer frames not yet acknowledged: resent on reconnect
   var seen = {};             // message ids already shown (history + live may overlap)
   var welcomeShown = false;
+  var sessionToken = null;   // the session token (also sent with image uploads)
+  var historyDone = false;   // live messages (not history replays) may beep
+  var offerShown = false;
 
   function storageGet() { try { return localStorage.getItem(TOKEN_KEY); } catch (e) { return null; } }
   function storageSet(v) { try { v ? localStorage.setItem(TOKEN_KEY, v) : localStorage.removeItem(TOKEN_KEY); } catch (e) {} }
@@ -168,7 +207,7 @@
     for (var i = 0; i < chips.length; i++) chips[i].disabled = true;
   }
 
-  function addMessage(from, text, buttons, id) {
+  function addMessage(from, text, buttons, id, media) {
     if (id != null) { if (seen[id]) return; seen[id] = true; }
     var row = document.createElement("div");
     row.className = "row " + (from === "customer" ? "me" : "them" + (from === "agent" ? " agent" : ""));
@@ -180,7 +219,8 @@
     }
     var bubble = document.createElement("div");
     bubble.className = "bubble";
-    linkify(bubble, text || "");
+    var names = (media || []).map(function (m) { return T.image + (m.filename ? ": " + m.filename : ""); });
+    linkify(bubble, text || names.join("\n"));
     row.appendChild(bubble);
     if (from !== "customer") disableOldChips();
     if (buttons && buttons.length) {
@@ -200,10 +240,103 @@
       row.appendChild(chips);
     }
     log.insertBefore(row, typing);
+    var live = id != null && historyDone;  // not what a reconnect's history replays
     if (from !== "customer" && !panel.classList.contains("open")) {
-      unread += 1; badge.textContent = String(unread); badge.style.display = "flex";
+      unread += 1; showUnread();
     }
+    if (from !== "customer" && live && (!panel.classList.contains("open") || document.hidden)) beep();
     scroll();
+  }
+
+  function showUnread() {
+    badge.textContent = String(unread);
+    badge.style.display = unread ? "flex" : "none";
+    launcher.setAttribute("aria-label", T.open + (unread ? " (" + unread + T.unread + ")" : ""));
+  }
+
+  // ---- sound: off by default; the customer turns it on in the header ----
+  function soundOn() { try { return localStorage.getItem(SOUND_KEY) === "on"; } catch (e) { return false; } }
+  function renderSound() {
+    var on = soundOn();
+    soundBtn.setAttribute("aria-pressed", String(on));
+    soundBtn.setAttribute("aria-label", on ? T.soundOn : T.soundOff);
+    soundBtn.innerHTML = on ? ICON_SOUND_ON : ICON_SOUND_OFF;
+  }
+  function beep() {
+    if (!soundOn()) return;
+    try {
+      var Ctx = window.AudioContext || window.webkitAudioContext;
+      var ctx = beep.ctx || (beep.ctx = new Ctx());
+      var osc = ctx.createOscillator(), gain = ctx.createGain();
+      osc.frequency.value = 660; gain.gain.value = 0.06;
+      osc.connect(gain); gain.connect(ctx.destination);
+      osc.start(); osc.stop(ctx.currentTime + 0.15);
+    } catch (e) { /* no audio: the badge still counts */ }
+  }
+
+  // ---- outside business hours: continue by email ----
+  function showEmailOffer() {
+    if (offerShown) return;
+    offerShown = true;
+    var box = document.createElement("form");
+    box.className = "offer"; box.noValidate = true; box.setAttribute("aria-label", T.emailSend);
+    var p = document.createElement("div"); p.textContent = T.offer;
+    var label = document.createElement("label"); label.textContent = T.emailLabel;
+    var field = document.createElement("input");
+    field.type = "email"; field.autocomplete = "email"; field.required = true; field.maxLength = 254;
+    label.appendChild(field);
+    var acts = document.createElement("div"); acts.className = "acts";
+    var yes = document.createElement("button"); yes.type = "submit"; yes.className = "yes"; yes.textContent = T.emailSend;
+    var no = document.createElement("button"); no.type = "button"; no.className = "no"; no.textContent = T.emailNo;
+    acts.appendChild(yes); acts.appendChild(no);
+    box.appendChild(p); box.appendChild(label); box.appendChild(acts);
+    box.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var v = field.value.trim();
+      if (!/^[^@\s<>"]+@[^@\s<>"]+\.[A-Za-z]{2,}$/.test(v)) { notice(T.badEmail, true); field.focus(); return; }
+      send({ type: "email", email: v });
+    });
+    no.addEventListener("click", function () { box.remove(); input.focus(); });
+    log.insertBefore(box, typing);
+    scroll();
+    if (panel.classList.contains("open")) field.focus();
+  }
+
+  function emailSaved(address) {
+    var box = log.querySelector(".offer");
+    var hadFocus = box && box.contains(root.activeElement);
+    if (box) box.remove();
+    notice(T.emailSaved + address + ".");
+    if (hadFocus) input.focus();  // focus never falls out of the chat
+  }
+
+  // ---- images: raw bytes to /chat/upload with the session token ----
+  function attachImage(file) {
+    if (!file) return;
+    if (IMAGE_TYPES.indexOf(file.type) < 0) { notice(T.imageTypes, true); return; }
+    if (file.size > MAX_IMAGE) { notice(T.imageTooBig, true); return; }
+    if (!sessionToken) { notice(T.imageFailed, true); return; }
+    var row = document.createElement("div");
+    row.className = "row me"; row.setAttribute("data-from", "customer");
+    var bubble = document.createElement("div"); bubble.className = "bubble pic";
+    var img = document.createElement("img"); img.alt = T.image + ": " + file.name;
+    try { img.src = URL.createObjectURL(file); } catch (e) { /* preview is a nicety */ }
+    bubble.appendChild(img); row.appendChild(bubble);
+    log.insertBefore(row, typing); scroll();
+    clip.disabled = true;
+    fetch(gateway + "/chat/upload", {
+      method: "POST", body: file,
+      headers: { "Content-Type": file.type, "X-Chat-Token": sessionToken, "X-Client-Id": clientId(),
+                 "X-Filename": encodeURIComponent(file.name).slice(0, 100) }
+    }).then(function (r) {
+      return r.json().then(function (body) {
+        if (!r.ok) throw new Error(r.status === 413 ? T.imageTooBig : r.status === 415 ? T.imageTypes : (body.message || T.imageFailed));
+        if (body.message_id != null) seen[body.message_id] = true;
+        row.setAttribute("data-stored", "1");
+      });
+    }).catch(function (e) {
+      row.remove(); notice(e && e.message ? e.message : T.imageFailed, true);
+    }).then(function () { clip.disabled = false; fileInput.value = ""; });
   }
 
   function notice(text, isError) {
@@ -245,15 +378,17 @@
       var f;
       try { f = JSON.parse(ev.data); } catch (e) { return; }
       if (f.type === "session") {
-        storageSet(f.token);
+        storageSet(f.token); sessionToken = f.token;
         connected = true; retry = 0; setStatus();
         outbox.forEach(function (fr) { ws.send(JSON.stringify(fr)); });
       } else if (f.type === "history") {
         var rows = log.querySelectorAll(".row:not(.welcome)");
         if (!f.messages.length) showWelcome();
-        if (rows.length === 0) f.messages.forEach(function (m) { addMessage(m.from, m.text, m.buttons, m.id); });
+        historyDone = false;
+        if (rows.length === 0) f.messages.forEach(function (m) { addMessage(m.from, m.text, m.buttons, m.id, m.media); });
         else f.messages.forEach(function (m) { if (m.from !== "customer") addMessage(m.from, m.text, m.buttons, m.id); });
         if (f.messages.length) disableOldChips(), enableLastChips();
+        historyDone = true;
       } else if (f.type === "message") {
         typing.classList.remove("on");
         addMessage(f.from, f.text, f.buttons, f.id);
@@ -261,12 +396,16 @@
         typing.classList.toggle("on", !!f.on); scroll();
       } else if (f.type === "state") {
         state = f.state; setStatus();
+      } else if (f.type === "offer_email") {
+        showEmailOffer();
+      } else if (f.type === "email_saved") {
+        emailSaved(f.email);
       } else if (f.type === "ack") {
         outbox = outbox.filter(function (fr) { return fr.id !== f.id; });
       } else if (f.type === "error") {
         if (f.id) outbox = outbox.filter(function (fr) { return fr.id !== f.id; });  // refused: not retried
         if (f.code === "invalid_token") { refused = true; storageSet(null); }
-        else notice(f.code === "too_long" ? T.tooLong : (f.message || T.error), true);
+        else notice(f.code === "too_long" ? T.tooLong : f.code === "bad_email" ? T.badEmail : (f.message || T.error), true);
       }
     };
     ws.onclose = function () {
@@ -305,14 +444,23 @@
     panel.classList.toggle("open", open);
     launcher.setAttribute("aria-expanded", String(open));
     if (open) {
-      unread = 0; badge.style.display = "none";
+      unread = 0; showUnread();
       scroll();
       setTimeout(function () { input.focus(); }, 50);
     }
   }
 
   launcher.addEventListener("click", function () { openPanel(!panel.classList.contains("open")); });
-  $(".x").addEventListener("click", function () { openPanel(false); });
+  $(".x").addEventListener("click", function () { openPanel(false); launcher.focus(); });
+  panel.addEventListener("keydown", function (e) {  // Escape closes; focus goes back to the launcher
+    if (e.key === "Escape") { e.preventDefault(); openPanel(false); launcher.focus(); }
+  });
+  soundBtn.addEventListener("click", function () {
+    try { localStorage.setItem(SOUND_KEY, soundOn() ? "off" : "on"); } catch (e) { /* private mode */ }
+    renderSound(); beep();
+  });
+  clip.addEventListener("click", function () { fileInput.click(); });
+  fileInput.addEventListener("change", function () { attachImage(fileInput.files && fileInput.files[0]); });
   form.addEventListener("submit", function (e) { e.preventDefault(); submit(); });
   input.addEventListener("input", function () { sendBtn.disabled = !input.value.trim(); autosize(); });
   input.addEventListener("keydown", function (e) {
@@ -322,6 +470,7 @@
   function mount() {
     document.body.appendChild(host);
     setStatus();
+    renderSound();
     connect();
     if (openOnLoad) openPanel(true);
   }
