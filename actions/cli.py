@@ -17,15 +17,20 @@ def orders() -> None:
 
 
 @orders.command("import")
+@click.option("--shop", default=None, help="Shop (shops.yml id) of rows without a shop column; default: the default shop.")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def import_orders(file: Path) -> None:
+def import_orders(shop: str | None, file: Path) -> None:
     """Import orders from a CSV or JSON FILE into ORDERS_DB (all rows or none).
 
     Columns: order_number,email,plate,order_date,status,carrier,tracking_number,expected_delivery,items
-    (dates ISO 8601). Existing orders with the same order_number are replaced.
+    and optionally shop (dates ISO 8601). An existing order with the same shop and order_number is replaced.
     """
+    from actions.shop import known_shop
+
+    if shop is not None and not known_shop(shop):
+        raise click.BadParameter(f"unknown shop {shop!r}: not in the shops file", param_hint="--shop")
     try:
-        rows = read_orders(file)
+        rows = read_orders(file, shop)
     except ImportProblems as exc:
         for problem in exc.problems:
             click.echo(f"{file}: {problem}", err=True)
@@ -44,5 +49,5 @@ def demo() -> None:
     for order in (seeded[0], seeded[6], seeded[12], seeded[4]):
         click.echo(
             f"  {order.email}  order {order.order_number}  or plate {order.plate} + date "
-            f"{order.order_date.isoformat()}  ({order.status})"
+            f"{order.order_date.isoformat()}  ({order.status}, shop {order.shop})"
         )

@@ -4,10 +4,15 @@ Every question-like turn lands here: `ask_faq`, but also `out_of_scope` and low-
 `nlu_fallback`, so a real question is never lost to "I don't understand". The FAQ search decides:
 answer, clarify with buttons (a button's payload answers that entry), or "I don't know". Two
 misses in a row hand the conversation to a person.
+
+Only the conversation's shop's collections are searched (slot `shop`, issue 10). How a clarify
+reaches the customer depends on the channel (metadata `channel`), because not every customer can
+click: web gets buttons; WhatsApp gets the same choices as numbered lines (the gateway renders
+them and maps a reply "2" / "de tweede" back to the payload); email never asks back: one message
+(one email) with the best answer in full, then "other answers that may help" with the next ones.
 """
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -17,16 +22,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import faq_search
 from actions.common import as_int, language, latest_intent, latest_text
+from actions.faq_reply import button_payload, reply  # noqa: F401 - button_payload: tests and callers
 from actions.handoff import hand_off
+from actions.shop import channel, conversation_shop
 from helpdesk import wording
 
 logger = logging.getLogger(__name__)
 MAX_MISSES = 2
-BUTTON_TITLE_MAX = 80
-
-
-def button_payload(faq_id: str) -> str:
-    return "/faq_select" + json.dumps({"faq_id": faq_id})
 
 
 def faq_entry(faq_id: str, lang: str) -> dict | None:
@@ -43,16 +45,18 @@ def selected_faq_id(tracker: Tracker) -> str | None:
     return None
 
 
+
 class ActionAnswerFaq(Action):
     def name(self) -> str:
         return "action_answer_faq"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> list[dict[str, Any]]:
         lang = language(tracker)
+        shop = conversation_shop(tracker)
         if latest_intent(tracker) == "faq_select":
             faq_id = selected_faq_id(tracker)
             try:
-                entry = faq_entry(faq_id, lang) if faq_id else None
+                entry = faq_entry(faq_id, lang) if faq_id and faq_search.in_shop(faq_id, shop) else None
             except Exception:  # the FAQ base must never crash the conversation
                 logger.exception("FAQ entry lookup failed")
                 dispatcher.utter_message(text=wording.text("faq_unavailable", lang))
@@ -64,21 +68,12 @@ class ActionAnswerFaq(Action):
 
         query = latest_text(tracker).strip()
         try:
-            result = faq_search.search(query, lang)
+            result = faq_search.search(query, lang, shop)
         except Exception:  # the FAQ index must never crash the conversation
-            logger.exception("FAQ search failed")
+            logger.exception("FAQ search failed (shop %s)", shop)
             dispatcher.utter_message(text=wording.text("faq_unavailable", lang))
             return []
-        answer = faq_search.sure_answer(result)
-        if answer is not None:
-            dispatcher.utter_message(text=answer)
-            return [SlotSet("faq_misses", 0.0)]
-        results = result.get("results") or []
-        if result.get("decision") == "clarify" and results:
-            buttons = [
-                {"title": _short(r["question"]), "payload": button_payload(r["id"])} for r in results[:3]
-            ]
-            dispatcher.utter_message(text=wording.text("faq_clarify", lang), buttons=buttons)
+        if reply(dispatcher, result, lang, channel(tracker)):
             return [SlotSet("faq_misses", 0.0)]
         return self._miss(dispatcher, tracker, lang)
 
@@ -88,11 +83,6 @@ class ActionAnswerFaq(Action):
             return [SlotSet("faq_misses", float(misses))] + hand_off(dispatcher, lang, "misses")
         dispatcher.utter_message(text=wording.text("faq_none", lang))
         return [SlotSet("faq_misses", float(misses))]
-
-
-def _short(question: str) -> str:
-    question = " ".join(str(question).split())
-    return question if len(question) <= BUTTON_TITLE_MAX else question[: BUTTON_TITLE_MAX - 1] + "…"
 
 
 def _warm_up() -> None:

@@ -1,7 +1,8 @@
-"""The FAQ search as the actions use it: one question in the conversation language.
+"""The FAQ search as the actions use it: one question in the conversation language, in the
+conversation's shop's collections only (issue 10).
 
 Its own module because two actions need it: `action_answer_faq` and the handoff guard (a
-`request_human` message that is really a question gets the FAQ's sure answer). Keeping it out of
+`request_human` message that is really a question gets the FAQ's answer). Keeping it out of
 both avoids the faq_answer <-> handoff import cycle.
 """
 from __future__ import annotations
@@ -11,10 +12,23 @@ import logging
 logger = logging.getLogger(__name__)
 
 
-def search(query: str, lang: str) -> dict:
+def search(query: str, lang: str, shop: str | None = None) -> dict:
+    """The shop's FAQ only (None: the whole base)."""
     from faq.service import search as faq_search
 
-    return faq_search(query, k=3, lang=lang, prior=lang)
+    return faq_search(query, k=3, lang=lang, prior=lang, shop=shop)
+
+
+def in_shop(faq_id: str, shop: str | None) -> bool:
+    """Is this entry one of the shop's collections? (a button payload is typed by the customer)."""
+    if shop is None:
+        return True
+    from faq.scope import collections_for
+
+    try:
+        return faq_id.split(".", 1)[0] in collections_for(shop)
+    except ValueError:
+        return False
 
 
 def sure_answer(result: dict) -> str | None:
@@ -25,10 +39,10 @@ def sure_answer(result: dict) -> str | None:
     return None
 
 
-def confident_answer(query: str, lang: str) -> str | None:
+def confident_answer(query: str, lang: str, shop: str | None = None) -> str | None:
     """The FAQ's answer when the search is sure (decision "answer"), else None; never raises."""
     try:
-        return sure_answer(search(query.strip(), lang))
+        return sure_answer(search(query.strip(), lang, shop))
     except Exception:  # noqa: BLE001 - no answer is the safe outcome
-        logger.exception("FAQ search failed")
+        logger.exception("FAQ search failed (shop %s)", shop)
         return None

@@ -14,7 +14,9 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import language, latest_text
-from actions.faq_search import confident_answer
+from actions import faq_search
+from actions.faq_reply import reply
+from actions.shop import channel, conversation_shop
 from helpdesk import wording
 
 logger = logging.getLogger(__name__)
@@ -63,9 +65,15 @@ class ActionHandoff(Action):
         lang = language(tracker)
         text = latest_text(tracker)
         if not asks_for_a_person(text):
-            answer = confident_answer(text, lang)
-            if answer:
-                logger.info("request_human without asking for a person; answered from the FAQ")
-                dispatcher.utter_message(text=answer)
+            # "quels sont les horaires du service client ?": a question about customer service, not
+            # a request for a person: the shop's FAQ answers it (or offers its closest entries).
+            shop = conversation_shop(tracker)
+            try:
+                result = faq_search.search(text.strip(), lang, shop)
+            except Exception:  # noqa: BLE001 - a person is the safe outcome
+                logger.exception("FAQ search failed (shop %s)", shop)
+                result = {}
+            if reply(dispatcher, result, lang, channel(tracker)):
+                logger.info("request_human without asking for a person: answered from the FAQ (shop %s)", shop)
                 return [SlotSet("faq_misses", 0.0)]
         return hand_off(dispatcher, lang, "asked")

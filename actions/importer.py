@@ -77,8 +77,10 @@ def _json_rows(text: str) -> list[tuple[int, Any]]:
     return rows
 
 
-def read_orders(path: Path) -> list[Order]:
-    """Every order in the file, or ImportProblems listing each bad row by line."""
+def read_orders(path: Path, shop: str | None = None) -> list[Order]:
+    """Every order in the file, or ImportProblems listing each bad row by line.
+
+    shop: for rows without a `shop` column value (default: the default shop)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -96,14 +98,15 @@ def read_orders(path: Path) -> list[Order]:
             problems.append(f"line {line}: more values than columns")
             continue
         try:
-            order = order_from_row(row)
+            order = order_from_row(row, shop)
         except RowError as exc:
             problems.append(f"line {line}: {exc}")
             continue
-        if order.order_number in seen:
-            problems.append(f"line {line}: order_number {order.order_number} already on line {seen[order.order_number]}")
+        key = f"{order.shop}/{order.order_number}"
+        if key in seen:
+            problems.append(f"line {line}: order_number {order.order_number} already on line {seen[key]}")
             continue
-        seen[order.order_number] = line
+        seen[key] = line
         orders.append(order)
     if problems:
         raise ImportProblems(problems)

@@ -21,27 +21,34 @@ from actions import lookup_guard
 from actions.common import MAX_FAILED_LOOKUPS, as_int, client, language, sender_identity
 from actions.handoff import hand_off
 from actions.orders_store import Order, OrdersStore, open_store
+from actions.shop import conversation_shop, default_shop
 from helpdesk import wording
 
 logger = logging.getLogger(__name__)
 
 
 def find_order(store: OrdersStore, email: str | None, order_number: str | None,
-               plate: str | None, order_date: str | None) -> Order | None:
-    """The order these details prove access to, or None (for every kind of mismatch)."""
+               plate: str | None, order_date: str | None, shop: str | None = None) -> Order | None:
+    """The order these details prove access to in this shop, or None (for every kind of mismatch:
+    another shop's order gets the same None as an unknown one)."""
     if not email:
         return None
     email = email.strip().lower()
+    shop = shop or default_shop()
+
+    def mine(order: Order | None) -> bool:  # also for ORDERS_STORE backends that ignore `shop`
+        return bool(order) and (order.shop or default_shop()) == shop and order.email.lower() == email
+
     if order_number:
-        order = store.get(order_number)
-        return order if order and order.email.lower() == email else None
+        order = store.get(order_number, shop=shop)
+        return order if mine(order) else None
     if plate and order_date:
         try:
             date = dt.date.fromisoformat(order_date)
         except ValueError:
             return None
-        for order in store.find_by_plate(plate, date):
-            if order.email.lower() == email:
+        for order in store.find_by_plate(plate, date, shop=shop):
+            if mine(order):
                 return order
     return None
 
@@ -97,6 +104,7 @@ class ActionLookupOrder(Action):
             tracker.get_slot("order_number"),
             tracker.get_slot("plate"),
             tracker.get_slot("order_date"),
+            conversation_shop(tracker),
         )
         if order:
             dispatcher.utter_message(text=describe(order, lang))

@@ -22,7 +22,7 @@ from helpdesk import settings
 
 STATUSES = ("received", "paid", "processing", "shipped", "delivered", "cancelled", "refunded")
 COLUMNS = ("order_number", "email", "plate", "order_date", "status", "carrier",
-           "tracking_number", "expected_delivery", "items")
+           "tracking_number", "expected_delivery", "items", "shop")  # shop: optional (issue 10)
 REQUIRED = ("order_number", "email", "order_date", "status")
 
 
@@ -37,12 +37,15 @@ class Order:
     tracking_number: str | None = None
     expected_delivery: dt.date | None = None
     items: str | None = None
+    shop: str | None = None  # shops.yml id; None (a store that knows no shops): the default shop
 
 
 class OrdersStore(Protocol):
-    def get(self, order_number: str) -> Order | None: ...
+    """`shop`: only that shop's orders (None: the default shop). An order number is unique per shop."""
 
-    def find_by_plate(self, plate: str, order_date: dt.date) -> list[Order]: ...
+    def get(self, order_number: str, shop: str | None = None) -> Order | None: ...
+
+    def find_by_plate(self, plate: str, order_date: dt.date, shop: str | None = None) -> list[Order]: ...
 
 
 class RowError(ValueError):
@@ -74,8 +77,10 @@ def _text(value: Any) -> str | None:
     return value or None
 
 
-def order_from_row(row: dict[str, Any]) -> Order:
-    """Validate one import row (CSV or JSON) and build an Order; raises RowError."""
+def order_from_row(row: dict[str, Any], shop: str | None = None) -> Order:
+    """Validate one import row (CSV or JSON) and build an Order; raises RowError.
+
+    The row's `shop` column wins, else `shop` (`orders import --shop`), else the default shop."""
     unknown = sorted(set(row) - set(COLUMNS))
     if unknown:
         raise RowError(f"unknown column(s): {', '.join(unknown)}")
@@ -104,11 +109,29 @@ def order_from_row(row: dict[str, Any]) -> Order:
         tracking_number=_text(row.get("tracking_number")),
         expected_delivery=_date(row.get("expected_delivery"), "expected_delivery", False),
         items=_text(row.get("items")),
+        shop=_shop(_text(row.get("shop")) or shop),
     )
+
+
+def _shop(shop_id: str | None) -> str:
+    from actions.shop import default_shop, known_shop
+
+    if shop_id is None:
+        return default_shop()
+    if not known_shop(shop_id):
+        raise RowError(f"shop {shop_id!r} is not in the shops file")
+    return shop_id
+
+
+def _store_shop(shop: str | None) -> str:
+    from actions.shop import default_shop
+
+    return shop or default_shop()
 
 
 def _to_record(order: Order) -> dict[str, Any]:
     record = asdict(order)
+    record["shop"] = _store_shop(order.shop)
     record["order_date"] = order.order_date.isoformat()
     record["expected_delivery"] = order.expected_delivery.isoformat() if order.expected_delivery else None
     record["plate_norm"] = normalise_plate(order.plate) if order.plate else None
@@ -134,13 +157,15 @@ class SqliteOrdersStore:
     def ensure_schema(self) -> None:
         migrate.apply(self.db.conn, MIGRATIONS)
 
-    def get(self, order_number: str) -> Order | None:
-        rows = list(self.db["orders"].rows_where("order_number = ?", [str(order_number).strip()]))
+    def get(self, order_number: str, shop: str | None = None) -> Order | None:
+        rows = list(self.db["orders"].rows_where(
+            "shop = ? and order_number = ?", [_store_shop(shop), str(order_number).strip()]))
         return _from_record(rows[0]) if rows else None
 
-    def find_by_plate(self, plate: str, order_date: dt.date) -> list[Order]:
+    def find_by_plate(self, plate: str, order_date: dt.date, shop: str | None = None) -> list[Order]:
         rows = self.db["orders"].rows_where(
-            "plate_norm = ? and order_date = ?", [normalise_plate(plate), order_date.isoformat()]
+            "shop = ? and plate_norm = ? and order_date = ?",
+            [_store_shop(shop), normalise_plate(plate), order_date.isoformat()],
         )
         return [_from_record(r) for r in rows]
 
@@ -148,7 +173,7 @@ class SqliteOrdersStore:
         """Insert or replace in one transaction: all rows land, or none."""
         records = [_to_record(o) for o in orders]
         with self.db.conn:
-            self.db["orders"].upsert_all(records, pk="order_number")
+            self.db["orders"].upsert_all(records, pk=("shop", "order_number"))
         return len(records)
 
     def count(self) -> int:

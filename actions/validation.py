@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import parsing
 from actions.common import form_active, latest_intent, latest_text, metadata
+from actions.shop import conversation_shop
 from faq.language_policy import conversation_language
 
 LOOKUP_INTENTS = {"inform", "order_status"}
@@ -43,6 +44,12 @@ class ValidateSlotMappings(ValidationAction):
         hint = metadata(tracker).get("language")
         prior = hint if hint in ("nl", "fr") else tracker.get_slot("language")
         return {"language": conversation_language(latest_text(tracker), prior)}
+
+    async def extract_shop(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
+        """The shop is fixed when the conversation starts: the gateway sends it with every turn."""
+        if tracker.get_slot("shop"):
+            return {}
+        return {"shop": conversation_shop(tracker)}
 
     async def extract_email(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict) -> dict[str, Any]:
         if not _lookup_context(tracker):

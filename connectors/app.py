@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from connectors import bus, channel, channels, console, flow, outbox, rasa_client, store
+from connectors import bus, channel, channels, console, flow, outbox, rasa_client, shops, store
 from helpdesk.settings import Settings
 from helpdesk.settings import load as load_settings
 
@@ -32,6 +32,7 @@ def create_app(settings: dict[str, Any] | None = None) -> web.Application:
     """Build the gateway. `settings` override the environment (tests pass DB path and URLs)."""
     app = web.Application(client_max_size=1024 * 1024)
     app["settings"] = resolve_settings(settings)
+    _check_shops(app)
     app["db"] = store.open_configured(app["settings"])
     bus.setup(app)
     outbox.setup(app)
@@ -44,6 +45,21 @@ def create_app(settings: dict[str, Any] | None = None) -> web.Application:
     app.on_startup.append(_start)
     app.on_cleanup.append(_stop)
     return app
+
+
+class ShopsFileError(SystemExit):
+    """The shops file is missing or broken at start: every message needs a shop, so refuse to run
+    (exit code 2 with every FILE:LINE problem) rather than fail on each customer's message."""
+
+
+def _check_shops(app: web.Application) -> None:
+    from helpdesk.shops import ShopsError
+
+    try:
+        loaded = shops.all_shops(app)
+    except ShopsError as exc:
+        raise ShopsFileError(f"shops file problems (helpdesk shops check):\n{exc}") from None
+    log.info("%d shop(s) from %s, default %s", len(loaded.shops), loaded.file, loaded.default_shop)
 
 
 async def _start(app: web.Application) -> None:

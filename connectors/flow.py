@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors import bus, handoff, outbox, rasa_client, stats, store
+from connectors import bus, handoff, outbox, rasa_client, shops, stats, store
 from faq.language_policy import conversation_language
 from helpdesk import wording
 
@@ -48,31 +48,40 @@ def detect_language(text: str | None, prior: str | None) -> str:
 def conversation_for(app: web.Application, channel: str, identity: str, *,
                      thread_key: str | None = None, name: str | None = None,
                      language: str | None = None, token_hash: str | None = None,
-                     conversation_id: str | None = None, client_hash: str | None = None) -> dict:
+                     conversation_id: str | None = None, client_hash: str | None = None,
+                     shop: str | None = None, shop_address: str | None = None) -> dict:
     """The conversation a message from `identity` belongs to, created when there is none open.
 
     Email picks by thread (the root Message-ID); WhatsApp and web reuse the identity's open
-    conversation. A closed conversation is never reopened: the customer gets a new one.
-    `conversation_id` names a new conversation announced before it existed (the web chat's
+    conversation with the same shop. A closed conversation is never reopened: the customer gets a
+    new one. `conversation_id` names a new conversation announced before it existed (the web chat's
     session frame); `client_hash` is the web client's pseudonymous address (per-address limits).
+    `shop` (a shops.yml id, the adapter's choice; default: the default shop) is fixed for a new
+    conversation; an existing conversation keeps the shop it started with. A new conversation's
+    language: `language`, else the customer's previous one, else the shop's `default_language`.
+    `shop_address`: the shop's number/address the customer wrote to (replies go out from it).
     """
     db = app["db"]
+    shop = shop or shops.default(app).id
     contact = store.get_or_create_contact(db, channel, identity, name)
     if thread_key:
         conv = store.conversation_by_thread(db, channel, thread_key)
     else:
-        conv = store.open_conversation_for_contact(db, contact["id"])
+        conv = store.open_conversation_for_contact(db, contact["id"], shop)
     if conv is not None and conv["state"] != "closed":
         return conv
     previous = conv or store.latest_conversation_for_contact(db, contact["id"])
     conv = store.create_conversation(
         db, contact["id"], channel,
-        language=language if language in ("nl", "fr") else (previous or {}).get("language"),
+        language=(language if language in ("nl", "fr") else (previous or {}).get("language")
+                  or getattr(shops.get(app, shop), "default_language", None)),
         thread_key=thread_key,
         token_hash=token_hash or (previous or {}).get("token_hash"),
         conversation_id=conversation_id if conversation_id and store.get_conversation(db, conversation_id) is None
         else None,
         client_hash=client_hash,
+        shop=shop,
+        shop_address=shop_address,
     )
     bus.publish(app, "conversation", conv)
     return conv
@@ -84,22 +93,24 @@ def conversation_for(app: web.Application, channel: str, identity: str, *,
 async def receive(app: web.Application, *, channel: str, identity: str, text: str | None,
                   channel_message_id: str | None = None, media: list | None = None,
                   thread_key: str | None = None, name: str | None = None,
-                  meta: dict[str, Any] | None = None, conversation_id: str | None = None) -> dict:
+                  meta: dict[str, Any] | None = None, into_conversation: str | None = None) -> dict:
     """Store one inbound message, then route it in the background.
 
     Returns `{"conversation_id", "message_id", "duplicate"}`; when it returns the message is
     committed. A redelivered `channel_message_id` returns the first copy with `duplicate=True`
     and routes nothing. `meta["language"]` seeds a new conversation's language (widget config);
     `meta["no_reply"]` stores the message without routing it (automatic mail).
-    `conversation_id` puts the message into that open conversation even if it began on another
+    `into_conversation` puts the message into that open conversation even if it began on another
     channel (an email reply to a web chat that continued by email); a closed one is not reopened.
+    `meta["shop"]` is the shop a new conversation belongs to (default: the default shop),
+    `meta["shop_address"]` the shop's number or inbox the customer wrote to.
     """
     db = app["db"]
     meta = meta or {}
     text = text.strip() if isinstance(text, str) else None
     if not text and not media:
         raise store.StoreError("an inbound message needs text or media")
-    target = store.get_conversation(db, conversation_id) if conversation_id else None
+    target = store.get_conversation(db, into_conversation) if into_conversation else None
     if target is not None and target["state"] == "closed":
         target = None
     if channel_message_id:
@@ -113,7 +124,8 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
     conv = target or conversation_for(app, channel, identity, thread_key=thread_key, name=name,
                                       language=meta.get("language"), token_hash=meta.get("token_hash"),
                                       conversation_id=meta.get("conversation_id"),
-                                      client_hash=meta.get("client_hash"))
+                                      client_hash=meta.get("client_hash"),
+                                      shop=meta.get("shop"), shop_address=meta.get("shop_address"))
     try:
         msg = store.add_message(db, conv["id"], direction="in", author="customer", text=text,
                                 status="received", media=media, channel_message_id=channel_message_id,
@@ -215,7 +227,7 @@ async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) 
         try:
             return await rasa_client.turn(app["http"], rasa_url, conv["id"], text, language,
                                           conv["channel"], f"contact:{conv['contact_id']}",
-                                          client=conv.get("client_hash"),
+                                          client=conv.get("client_hash"), shop=shops.of(app, conv).id,
                                           spread=bool(app["settings"].REDIS_URL))
         except rasa_client.RasaError as exc:
             log.warning("Rasa turn for %s failed (attempt %d): %s", conv["id"], attempt + 1, exc)

@@ -22,7 +22,7 @@ import logging
 
 from aiohttp import web
 
-from connectors import bus, hours, outbox, store
+from connectors import bus, hours, outbox, shops, store
 from helpdesk import wording
 
 log = logging.getLogger(__name__)
@@ -40,15 +40,24 @@ class NotAllowed(PermissionError):
 
 # ---------------------------------------------------------------- customer notices
 
+def _of_shop(shop_name: str, lang: str) -> str:
+    """'van Oscaro' / "d'Oscaro" / 'de CATS': French elides 'de' before a vowel."""
+    key = "of_shop_elided" if shop_name[:1].lower() in "aeiouyéèêh" else "of_shop"
+    return wording.text(key, lang, shop=shop_name)
+
+
 def queue_notice(lang: str, channel: str, position: int, opening: dt.datetime | None,
-                 now: dt.datetime, is_open: bool) -> str:
-    """What the customer reads when queued: their place, and when someone answers if closed now."""
+                 now: dt.datetime, is_open: bool, shop_name: str | None = None) -> str:
+    """What the customer reads when queued: their place (in their shop's queue), and when someone
+    answers if closed now (their shop's hours). Names the shop when given."""
     place = wording.text("queue_place", lang, position=position)
+    named = {"of_shop": _of_shop(shop_name, lang)} if shop_name else {}
+    suffix = "_shop" if shop_name else ""
     if is_open:
-        return wording.text("queue_open", lang, place=place)
+        return wording.text("queue_open" + suffix, lang, place=place, **named)
     when = hours.describe(opening, now, lang) if opening else wording.text("queue_when_unknown", lang)
     where = wording.text(f"where.{channel}" if f"where.{channel}" in wording.TEXTS else "where.web", lang)
-    return wording.text("queue_closed", lang, when=when, where=where, place=place)
+    return wording.text("queue_closed" + suffix, lang, when=when, where=where, place=place, **named)
 
 
 def _client_queue_full(app: web.Application, conv: dict) -> bool:
@@ -90,17 +99,25 @@ def _lang(conv: dict) -> str:
 # ---------------------------------------------------------------- queue
 
 
-def pending(db) -> list[dict]:
-    """The queue: pending conversations, longest waiting first."""
-    return store.pending_queue(db)
+def pending(db, shop_ids: list[str] | None = None, default_shop: str | None = None) -> list[dict]:
+    """The queue: pending conversations, longest waiting first (only `shop_ids`' when given; a
+    conversation without a shop counts as `default_shop`'s)."""
+    return store.pending_queue(db, shops=shop_ids, default_shop=default_shop)
 
 
-def position(db, conversation_id: str) -> int | None:
-    """1-based place in the queue, None when not pending."""
-    for i, conv in enumerate(pending(db), start=1):
+def position(db, conversation_id: str, shop_ids: list[str] | None = None,
+             default_shop: str | None = None) -> int | None:
+    """1-based place in the queue (of `shop_ids`, when given), None when not pending."""
+    for i, conv in enumerate(pending(db, shop_ids, default_shop), start=1):
         if conv["id"] == conversation_id:
             return i
     return None
+
+
+def shop_position(app: web.Application, conv: dict) -> int | None:
+    """Place in the queue of the conversation's own shop: that shop's agents answer it."""
+    shop = shops.of(app, conv)
+    return position(app["db"], conv["id"], [shop.id], shops.default(app).id)
 
 
 def _changed(app: web.Application, conv: dict) -> dict:
@@ -136,15 +153,16 @@ def escalate(app: web.Application, conversation_id: str, reason: str, actor: str
     if moved is None:  # someone else moved it meanwhile
         return store.require_conversation(db, conversation_id)
     now = now or dt.datetime.now(dt.timezone.utc)
-    schedule = app.get("business_hours") or hours.from_settings()
+    shop = shops.of(app, moved)
+    schedule = shops.schedule(app, moved)  # the shop's hours, else BUSINESS_HOURS
     is_open = hours.is_open(schedule, now)
     opening = hours.next_opening(schedule, now)
-    place = position(db, conversation_id) or 1
+    place = shop_position(app, moved) or 1
     store.add_event(db, conversation_id, "handoff", actor, {
-        "reason": reason, "position": place, "business_hours": is_open,
+        "reason": reason, "position": place, "business_hours": is_open, "shop": shop.id,
         "next_opening": opening.isoformat() if opening and not is_open else None,
     })
-    notice = queue_notice(_lang(moved), moved["channel"], place, opening, now, is_open)
+    notice = queue_notice(_lang(moved), moved["channel"], place, opening, now, is_open, shop.name)
     if notices is not None:
         notices.append(notice)
     else:

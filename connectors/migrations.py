@@ -120,6 +120,27 @@ CREATE TABLE canned_responses (
 # replies in that conversation then go out by email (connectors/outbox.py delivery_channel).
 REPLY_EMAIL = "ALTER TABLE conversations ADD COLUMN reply_email TEXT"
 
+# Issue 10: every conversation belongs to a shop (shops.yml), fixed when it starts; NULL = made
+# before shops existed (treated as the default shop). Agents may be limited to some shops.
+CONVERSATION_SHOP = """
+ALTER TABLE conversations ADD COLUMN shop TEXT;
+CREATE INDEX IF NOT EXISTS conversations_shop ON conversations(shop, state, updated_at)
+"""
+
+AGENT_SHOPS = """
+CREATE TABLE IF NOT EXISTS agent_shops (
+    agent_id INTEGER NOT NULL REFERENCES agents(id) ON DELETE CASCADE,
+    shop TEXT NOT NULL,
+    PRIMARY KEY (agent_id, shop)
+)
+"""
+
+# The shop's own address the customer wrote to (WhatsApp `To` number, inbox address): replies go
+# out from it, so a customer who wrote to shop B's number hears back from that number.
+CONVERSATION_SHOP_ADDRESS = """
+ALTER TABLE conversations ADD COLUMN shop_address TEXT
+"""
+
 # Several gateways on one store (docs/scaling.md): an outbound row is sent by the gateway that
 # holds its lease (claimed_by, claimed_until), and an inbound channel message id is unique per
 # channel, so a webhook redelivered to another gateway is stored once. `inbound_channel` is set
@@ -152,6 +173,9 @@ MIGRATIONS: list[Migration] = [
     ("1401_message_template", MESSAGE_TEMPLATE),
     ("1402_canned_responses", CANNED_RESPONSES),
     ("1403_conversation_reply_email", REPLY_EMAIL),
+    ("1001_conversation_shop", CONVERSATION_SHOP),
+    ("1002_agent_shops", AGENT_SHOPS),
+    ("1003_conversation_shop_address", CONVERSATION_SHOP_ADDRESS),
     ("1101_scale_out", SCALE_OUT),
     ("1102_leases", LEASES),
 ]

@@ -65,18 +65,23 @@ def candidates(rasa_url: str, sender: str, spread: bool = False) -> list[str]:
 
 async def turn(session: aiohttp.ClientSession, rasa_url: str, sender: str, message: str,
                language: str, channel: str, sender_identity: str | None = None,
-               client: str | None = None, *, spread: bool = False) -> list[dict[str, Any]]:
+               client: str | None = None, shop: str | None = None, *,
+               spread: bool = False) -> list[dict[str, Any]]:
     """Send one customer message; return Rasa's list of bot messages.
 
     `sender_identity` names the customer across conversations (one contact), so the action server
     can limit failed order lookups per customer and not only per conversation. `client` is the
     web client's address as a keyed hash (connectors.client_address): fresh chats from one
-    address share its lookup limit. Never the raw address."""
+    address share its lookup limit. Never the raw address. `shop` (shops.yml id) travels as
+    metadata `"shop"`: the bot keeps it in its `shop` slot and answers from that shop's FAQ
+    collections and orders."""
     metadata = {"language": language, "channel": channel}
     if sender_identity:
         metadata["sender_identity"] = sender_identity
     if client:
         metadata["client"] = client
+    if shop:
+        metadata["shop"] = shop
     body = {"sender": sender, "message": message, "metadata": metadata}
     refused: RasaError | None = None
     for url in candidates(rasa_url, sender, spread):

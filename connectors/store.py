@@ -135,19 +135,21 @@ def new_conversation_id() -> str:
 def create_conversation(db: sqlite_utils.Database, contact_id: int, channel: str, *,
                         language: str | None = None, thread_key: str | None = None,
                         token_hash: str | None = None, conversation_id: str | None = None,
-                        client_hash: str | None = None) -> dict:
+                        client_hash: str | None = None, shop: str | None = None,
+                        shop_address: str | None = None) -> dict:
     """A fresh conversation in state `bot`. `conversation_id`: one announced before it existed
-    (the web chat's session frame); `client_hash`: the web client's pseudonymous address."""
+    (the web chat's session frame); `client_hash`: the web client's pseudonymous address; `shop`:
+    the shops.yml id it belongs to for good; `shop_address`: the shop's number/inbox written to."""
     if language is not None and language not in ("nl", "fr"):
         raise StoreError(f"language must be 'nl' or 'fr', got {language!r}")
     ts = now()
     conv_id = conversation_id or new_conversation_id()
     db.execute(
         "INSERT INTO conversations (id, contact_id, channel, language, state, created_at, updated_at,"
-        " thread_key, token_hash, client_hash) VALUES (?,?,?,?,'bot',?,?,?,?,?)",
-        (conv_id, contact_id, channel, language, ts, ts, thread_key, token_hash, client_hash),
+        " thread_key, token_hash, client_hash, shop, shop_address) VALUES (?,?,?,?,'bot',?,?,?,?,?,?,?)",
+        (conv_id, contact_id, channel, language, ts, ts, thread_key, token_hash, client_hash, shop, shop_address),
     )
-    add_event(db, conv_id, "created", "system", {"channel": channel})
+    add_event(db, conv_id, "created", "system", {"channel": channel, "shop": shop})
     return get_conversation(db, conv_id)
 
 
@@ -162,13 +164,22 @@ def require_conversation(db: sqlite_utils.Database, conversation_id: str) -> dic
     return conv
 
 
-def open_conversation_for_contact(db: sqlite_utils.Database, contact_id: int) -> dict | None:
-    """The contact's newest conversation that is not closed (WhatsApp/web reuse it)."""
+def open_conversation_for_contact(db: sqlite_utils.Database, contact_id: int,
+                                  shop: str | None = None) -> dict | None:
+    """The contact's newest conversation that is not closed (WhatsApp/web reuse it). With `shop`,
+    only that shop's: one customer writing to two shops' numbers has two conversations."""
+    if shop is None:
+        return _row(
+            db,
+            "SELECT * FROM conversations WHERE contact_id=? AND state != 'closed'"
+            " ORDER BY created_at DESC, rowid DESC LIMIT 1",
+            (contact_id,),
+        )
     return _row(
         db,
-        "SELECT * FROM conversations WHERE contact_id=? AND state != 'closed'"
+        "SELECT * FROM conversations WHERE contact_id=? AND state != 'closed' AND shop=?"
         " ORDER BY created_at DESC, rowid DESC LIMIT 1",
-        (contact_id,),
+        (contact_id, shop),
     )
 
 
@@ -241,18 +252,36 @@ def transition(db: sqlite_utils.Database, conversation_id: str, from_states: tup
     return get_conversation(db, conversation_id) if cursor.rowcount == 1 else None
 
 
-def list_conversations(db: sqlite_utils.Database, state: str | None = None, limit: int = 200) -> list[dict]:
+def _shop_filter(shops: list[str] | None, default_shop: str | None) -> tuple[str, tuple]:
+    """SQL condition for "conversation of one of `shops`" (None = any shop). A conversation made
+    before shops existed (shop NULL) counts as `default_shop`'s."""
+    if shops is None:
+        return "", ()
+    if not shops:
+        return " AND 0", ()
+    marks = ",".join("?" * len(shops))
+    if default_shop in shops:
+        return f" AND (shop IN ({marks}) OR shop IS NULL)", tuple(shops)
+    return f" AND shop IN ({marks})", tuple(shops)
+
+
+def list_conversations(db: sqlite_utils.Database, state: str | None = None, limit: int = 200, *,
+                       shops: list[str] | None = None, default_shop: str | None = None) -> list[dict]:
+    where, params = _shop_filter(shops, default_shop)
     if state is None:
-        return _rows(db, "SELECT * FROM conversations ORDER BY updated_at DESC LIMIT ?", (limit,))
-    return _rows(db, "SELECT * FROM conversations WHERE state=? ORDER BY updated_at DESC LIMIT ?",
-                 (state, limit))
+        return _rows(db, f"SELECT * FROM conversations WHERE 1{where} ORDER BY updated_at DESC LIMIT ?",
+                     (*params, limit))
+    return _rows(db, f"SELECT * FROM conversations WHERE state=?{where} ORDER BY updated_at DESC LIMIT ?",
+                 (state, *params, limit))
 
 
-def pending_queue(db: sqlite_utils.Database, limit: int = 1000) -> list[dict]:
+def pending_queue(db: sqlite_utils.Database, limit: int = 1000, *, shops: list[str] | None = None,
+                  default_shop: str | None = None) -> list[dict]:
     """Pending conversations, longest waiting first; escalations in the same millisecond keep
-    the order they happened in (rowid), not the random order of their ids."""
-    return _rows(db, "SELECT * FROM conversations WHERE state='pending'"
-                     " ORDER BY COALESCE(pending_since, updated_at), rowid LIMIT ?", (limit,))
+    the order they happened in (rowid), not the random order of their ids. `shops`: only theirs."""
+    where, params = _shop_filter(shops, default_shop)
+    return _rows(db, f"SELECT * FROM conversations WHERE state='pending'{where}"
+                     " ORDER BY COALESCE(pending_since, updated_at), rowid LIMIT ?", (*params, limit))
 
 
 def queued_for_client(db: sqlite_utils.Database, client_hash: str) -> int:

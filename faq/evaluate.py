@@ -27,6 +27,7 @@ class Question:
     cross: bool
     file: str
     line: int
+    shop: str | None = None  # the shop the customer writes to (row field `shop`), if the file says
 
 
 def _row(raw: dict, file: str, line: int) -> Question:
@@ -49,7 +50,11 @@ def _row(raw: dict, file: str, line: int) -> Question:
     cross = raw.get("cross", False)
     if isinstance(cross, str):
         cross = cross.strip().lower() in ("1", "true", "yes")
-    return Question(query.strip(), expected.strip() if expected else None, lang, bool(cross), file, line)
+    shop = raw.get("shop") or None
+    if shop is not None and not isinstance(shop, str):
+        raise EvalError(f"{file}:{line}: 'shop' must be a string")
+    return Question(query.strip(), expected.strip() if expected else None, lang, bool(cross), file, line,
+                    shop.strip() if shop else None)
 
 
 def _read_file(path: Path) -> list[Question]:
@@ -150,23 +155,83 @@ def _groups(questions: list[Question]) -> dict[str, list[int]]:
     return groups
 
 
-def run_eval(searcher: Searcher, questions: list[Question]) -> dict:
-    """Figures per method and group, plus the decisions our searcher takes on these questions."""
+CLARIFY_OPTIONS = 3  # what search() offers on "clarify" with the default k=3
+# How each channel shows a decision (the bot's answer policy, actions/faq_answer.py):
+# web and WhatsApp offer the options (buttons / numbered lines); email never asks back: it answers
+# the best entry in full and lists the next ones as "other answers that may help".
+POLICIES = ("web", "whatsapp", "email")
+
+
+def outcome(policy: str, decision: str, rank: int | None) -> str:
+    """What the customer gets on one channel for one question whose right entry is at `rank`."""
+    if decision == "none":
+        return "none"
+    if policy == "email" or decision == "answer":
+        if rank == 1:
+            return "answered_right"
+        if policy == "email" and decision == "clarify" and rank and rank <= CLARIFY_OPTIONS:
+            return "answered_wrong_right_among_others"
+        return "answered_wrong"
+    return "clarify_right_offered" if rank and rank <= CLARIFY_OPTIONS else "clarify_wrong_offered"
+
+
+def policy_rates(decisions: list[str], ranks: list[int | None]) -> dict:
+    """Confusion of answer / clarify / none per channel policy, as shares of the questions."""
+    n = len(ranks) or 1
+    out = {}
+    for policy in POLICIES:
+        counts: dict[str, int] = {}
+        for d, r in zip(decisions, ranks):
+            o = outcome(policy, d, r)
+            counts[o] = counts.get(o, 0) + 1
+        rates = {k: v / n for k, v in sorted(counts.items())}
+        out[policy] = {"counts": dict(sorted(counts.items())), "rates": rates}
+    return out
+
+
+def question_scopes(searcher: Searcher, q: Question, shop: str | None, each_shop: bool) -> list[list[str] | None]:
+    """The collections to search for one question: --shop, else (with --each-shop) the row's shop
+    or the expected entry's shop; an off-topic question with no shop is asked to every shop."""
+    from faq.scope import collections_for
+
+    known = set(searcher.collections)
+    if shop is not None:
+        return [collections_for(shop, known)]
+    if q.shop is not None:
+        return [collections_for(q.shop, known)]
+    if not each_shop:
+        return [None]
+    if q.id is not None:
+        collection = q.id.split(".", 1)[0]
+        return [[collection]] if collection in known else [None]
+    return [[c] for c in searcher.collections]
+
+
+def run_eval(searcher: Searcher, questions: list[Question], shop: str | None = None,
+             each_shop: bool = False) -> dict:
+    """Figures per method and group, plus the decisions our searcher takes on these questions.
+
+    shop: every question is asked to that shop; each_shop: each question to its own shop
+    (question_scopes). The baselines always rank the whole base."""
     off_topic = [q for q in questions if q.id is None]
     questions = [q for q in questions if q.id is not None]
     off_decisions = {"answer": 0, "clarify": 0, "none": 0}
     for q in off_topic:
-        hits, qv = searcher._rank(q.query)
-        off_decisions[searcher.decide(hits, q.query, qv)] += 1
+        for collections in question_scopes(searcher, q, shop, each_shop):
+            hits, qv = searcher._rank(q.query, collections=collections)
+            off_decisions[searcher.decide(hits, q.query, qv)] += 1
     decisions = {"answer": 0, "clarify": 0, "none": 0}
     answered_right = 0
     hybrid_orders: list[list[str]] = []
+    decision_list: list[str] = []
     for q in questions:
-        hits, qv = searcher._rank(q.query)
+        collections = question_scopes(searcher, q, shop, each_shop)[0]
+        hits, qv = searcher._rank(q.query, collections=collections)
         hybrid_orders.append([h.id for h in hits])
         d = searcher.decide(hits, q.query, qv)
+        decision_list.append(d)
         decisions[d] += 1
-        answered_right += d == "answer" and hits[0].id == q.id
+        answered_right += d == "answer" and bool(hits) and hits[0].id == q.id
     rankers: dict[str, Callable[[int, str], list[str]]] = {"hybrid": lambda i, _q: hybrid_orders[i]}
     for name, make in (("bm25", bm25_ranker), ("char-tfidf", tfidf_ranker)):
         ranker = make(searcher)
@@ -175,21 +240,39 @@ def run_eval(searcher: Searcher, questions: list[Question]) -> dict:
     unknown = sorted({f"{q.file}:{q.line}: {q.id}" for q in questions if q.id not in known})
     groups = _groups(questions)
     report: dict = {"model": searcher.embedder.name, "questions": len(questions),
+                    "scope": f"shop {shop}" if shop else ("each question's shop" if each_shop else "whole base"),
                     "unknown_ids": unknown, "methods": {}}
     misses = []
+    hybrid_ranks: list[int | None] = []
     for name, rank in rankers.items():
         ranks: list[int | None] = []
         for i, q in enumerate(questions):
             order = rank(i, q.query)
             pos = order.index(q.id) + 1 if q.id in order else None
             ranks.append(pos)
+            if name == "hybrid":
+                hybrid_ranks.append(pos)
             if name == "hybrid" and pos != 1:
                 misses.append({"query": q.query, "expected": q.id, "got": order[0] if order else None,
                                "rank": pos, "where": f"{q.file}:{q.line}"})
         report["methods"][name] = {g: metrics([ranks[i] for i in idx]) for g, idx in groups.items() if idx}
+    named = [] if shop or each_shop else [i for i, q in enumerate(questions) if searcher.names_a_shop(q.query)]
+    if named:
+        report["names_shop"] = metrics([hybrid_ranks[i] for i in named])
     report["decisions"] = decisions
+    policies = policy_rates(decision_list, hybrid_ranks)
+    report["policies"] = policies
+    web = policies["web"]["rates"]
+    report["rates"] = {
+        "answered_right_at_once": web.get("answered_right", 0.0),
+        "answered_wrong_at_once": web.get("answered_wrong", 0.0),
+        "clarify": web.get("clarify_right_offered", 0.0) + web.get("clarify_wrong_offered", 0.0),
+        "none": web.get("none", 0.0),
+        "recall@3": metrics(hybrid_ranks)["recall@3"],
+    }
     report["off_topic"] = {"questions": len(off_topic), "decisions": off_decisions,
-                           "none_rate": off_decisions["none"] / len(off_topic) if off_topic else None}
+                           "asked": sum(off_decisions.values()),
+                           "none_rate": off_decisions["none"] / sum(off_decisions.values()) if off_topic else None}
     report["answer_precision"] = answered_right / decisions["answer"] if decisions["answer"] else None
     report["misses"] = misses
     return report
@@ -205,6 +288,16 @@ def format_report(report: dict) -> str:
         for g in groups:
             m = per_group[g]
             lines.append(f"{name:<12}{g:<7}{m['n']:>5}{m['top1']:>8.3f}{m['mrr']:>8.3f}{m['recall@3']:>8.3f}")
+    if report.get("rates"):
+        r = report["rates"]
+        lines.append(f"scope: {report['scope']}; answered right at once {r['answered_right_at_once']:.3f}, "
+                     f"answered wrong at once {r['answered_wrong_at_once']:.3f}, clarify {r['clarify']:.3f}, "
+                     f"none {r['none']:.3f}, recall@3 {r['recall@3']:.3f}")
+        for policy, p in report["policies"].items():
+            lines.append(f"  policy {policy:<9}" + ", ".join(f"{k} {v:.3f}" for k, v in p["rates"].items()))
+    if report.get("names_shop"):
+        m = report["names_shop"]
+        lines.append(f"questions naming a shop: {m['n']}, top-1 {m['top1']:.3f}")
     d = report["decisions"]
     prec = report["answer_precision"]
     lines.append(f"decisions: answer {d['answer']}, clarify {d['clarify']}, none {d['none']}; "

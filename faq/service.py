@@ -97,9 +97,13 @@ def searcher() -> Searcher:
     return _cache.get()
 
 
-def search(query: str, k: int = 3, lang: str | None = None, prior: str | None = None) -> dict:
-    """Contract in docs/CONTRACTS.md: the `helpdesk faq search --json` object for one question."""
-    return searcher().search(query, k=k, lang=lang, prior=prior)
+def search(query: str, k: int = 3, lang: str | None = None, prior: str | None = None,
+           shop: str | None = None, collections: list[str] | None = None) -> dict:
+    """Contract in docs/CONTRACTS.md: the `helpdesk faq search --json` object for one question.
+
+    shop / collections: search only that shop's collections (a shop's customers never get another
+    shop's answer); neither: the whole base. Each result names its collection's `shop`."""
+    return searcher().search(query, k=k, lang=lang, prior=prior, shop=shop, collections=collections)
 
 
 def entry(faq_id: str, lang: str) -> dict | None:

@@ -9,6 +9,7 @@ from connectors.cli import gateway
 from helpdesk.up.command import up
 from faq.cli import faq
 from helpdesk.train import train
+from helpdesk.shops_cli import shops
 
 
 @click.group()
@@ -23,6 +24,7 @@ cli.add_command(train)
 cli.add_command(up)
 cli.add_command(gateway)
 cli.add_command(agents)
+cli.add_command(shops)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FAQ_DIR = ROOT / "faq"
+SHOPS_FILE = ROOT / "shops.yml"
 BOT_DIR = ROOT / "bot"
 MODELS_DIR = BOT_DIR / "models"
 RASA_VENV = ROOT / ".venv-rasa"

@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from helpdesk.paths import FAQ_DIR, ROOT, VAR_DIR
+from helpdesk.paths import FAQ_DIR, ROOT, SHOPS_FILE, VAR_DIR
 
 
 class SettingsError(SystemExit):
@@ -88,7 +88,8 @@ class Settings(BaseSettings):
     SMTP_FROM: str | None = None
     EMAIL_AUTHSERV_ID: str | None = None  # trust only Authentication-Results from this server
 
-    # web chat and the shop
+    # shops (shops.yml) and the web chat
+    SHOPS_FILE: str = str(SHOPS_FILE)
     SHOP_NAME: str = "AutoParts Shop"
     WEBCHAT_LANGUAGE: str = "nl"
     WEBCHAT_ALLOWED_ORIGINS: str = "*"

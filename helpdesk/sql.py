@@ -154,6 +154,14 @@ class PgDatabase:
             self._connection().execute(translate_ddl(statement))
             self._ids = None
 
+    def __enter__(self) -> "PgDatabase":
+        """`with db.conn:` groups statements, as a sqlite3 connection does."""
+        self.execute("BEGIN")
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.execute("ROLLBACK" if exc_type else "COMMIT")
+
     def commit(self) -> None:
         """Autocommit: nothing pending outside `store.transaction`."""
 

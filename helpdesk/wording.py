@@ -97,6 +97,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "nl": "Ik ben niet zeker wat je bedoelt. Gaat het over een van deze vragen?",
         "fr": "Je ne suis pas sûr de bien comprendre. S'agit-il d'une de ces questions ?",
     },
+    "faq_clarify_numbered": {
+        "nl": "Ik ben niet zeker wat je bedoelt. Gaat het over een van deze vragen? Antwoord met het nummer.",
+        "fr": "Je ne suis pas sûr de bien comprendre. S'agit-il d'une de ces questions ? Répondez par le numéro.",
+    },
+    "faq_others": {
+        "nl": "Andere antwoorden die je misschien helpen:",
+        "fr": "D'autres réponses qui peuvent vous aider :",
+    },
     "faq_none": {
         "nl": "Sorry, daar heb ik geen antwoord op. Kun je je vraag anders stellen? Typ 'medewerker' als je liever met iemand van ons team praat.",
         "fr": "Désolé, je n'ai pas de réponse à cela. Pouvez-vous reformuler votre question ? Tapez « conseiller » si vous préférez parler à quelqu'un de notre équipe.",
@@ -137,6 +145,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "fr": "Nos conseillers ne sont pas disponibles pour le moment. Quelqu'un vous répondra {when}, {where} : inutile de renvoyer votre message. {place}",
     },
     "queue_when_unknown": {"nl": "zo snel mogelijk", "fr": "dès que possible"},
+    # the same notices naming the conversation's shop (issue 10); {of_shop} is "of_shop" below
+    "queue_open_shop": {
+        "nl": "Een medewerker {of_shop} neemt het gesprek zo snel mogelijk over. {place}",
+        "fr": "Un conseiller {of_shop} va reprendre la conversation dès que possible. {place}",
+    },
+    "queue_closed_shop": {
+        "nl": "De medewerkers {of_shop} zijn op dit moment niet beschikbaar. Iemand antwoordt je {when}, {where}; je hoeft niets opnieuw te sturen. {place}",
+        "fr": "Les conseillers {of_shop} ne sont pas disponibles pour le moment. Quelqu'un vous répondra {when}, {where} : inutile de renvoyer votre message. {place}",
+    },
+    "of_shop": {"nl": "van {shop}", "fr": "de {shop}"},
+    "of_shop_elided": {"nl": "van {shop}", "fr": "d'{shop}"},  # before a vowel: "d'Oscaro"
     "where.web": {"nl": "hier in deze chat", "fr": "ici dans ce chat"},
     "where.whatsapp": {"nl": "hier via WhatsApp", "fr": "ici sur WhatsApp"},
     "where.email": {"nl": "in deze e-mailconversatie", "fr": "dans cet échange d'e-mails"},

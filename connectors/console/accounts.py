@@ -42,8 +42,9 @@ def validate(email: str, name: str, role: str, password: str) -> str:
 
 
 def add(db: Database, email: str, name: str, password: str, role: str = "agent",
-        replace: bool = False) -> dict:
-    """Store a new agent (or, with `replace`, reset an existing one's name/role/password)."""
+        replace: bool = False, shops: list[str] | None = None) -> dict:
+    """Store a new agent (or, with `replace`, reset an existing one's name/role/password).
+    `shops`: limit the agent to these shops (None: every shop; with `replace`, keep the old limit)."""
     email = validate(email, name, role, password)
     existing = get_by_email(db, email)
     if existing and not replace:
@@ -52,10 +53,15 @@ def add(db: Database, email: str, name: str, password: str, role: str = "agent",
     if existing:
         db.execute("UPDATE agents SET name=?, role=?, password_hash=? WHERE id=?",
                    (row["name"], row["role"], row["password_hash"], existing["id"]))
+        if shops is not None:
+            set_shops(db, existing["id"], shops)
         return get(db, existing["id"])
     cursor = db.execute("INSERT INTO agents (email, name, role, password_hash, created_at) VALUES (?,?,?,?,?)",
                         (email, row["name"], role, row["password_hash"], now_iso()))
-    return get(db, cursor.lastrowid)
+    agent_id = cursor.lastrowid
+    if shops:
+        set_shops(db, agent_id, shops)
+    return get(db, agent_id)
 
 
 def active(agent: dict) -> bool:
@@ -95,6 +101,25 @@ def public(agent: dict) -> dict:
     return {k: agent[k] for k in ("id", "email", "name", "role")}
 
 
+# ---------------------------------------------------------------- shops an agent works for
+
+
+def set_shops(db: Database, agent_id: int, shop_ids: list[str] | None) -> None:
+    """Limit an agent to some shops (shops.yml ids); None or [] = every shop."""
+    with db.conn:
+        db.execute("DELETE FROM agent_shops WHERE agent_id=?", [agent_id])
+        for shop_id in dict.fromkeys(shop_ids or []):
+            db.execute("INSERT INTO agent_shops (agent_id, shop) VALUES (?, ?)", [agent_id, shop_id])
+
+
+def shops_of(db: Database, agent: dict) -> list[str] | None:
+    """The shops whose conversations the agent sees and acts on; None = all (admins always)."""
+    if agent.get("role") == "admin":
+        return None
+    rows = db.execute("SELECT shop FROM agent_shops WHERE agent_id=? ORDER BY shop", [agent["id"]]).fetchall()
+    return [r[0] for r in rows] or None
+
+
 def get(db: Database, agent_id: int) -> dict | None:
     return sql.row(db, "SELECT * FROM agents WHERE id=?", (agent_id,))
 
@@ -104,7 +129,8 @@ def get_by_email(db: Database, email: str) -> dict | None:
 
 
 def list_all(db: Database) -> list[dict]:
-    return [public(a) | {"created_at": a["created_at"], "disabled_at": a.get("disabled_at")}
+    return [public(a) | {"created_at": a["created_at"], "disabled_at": a.get("disabled_at"),
+                         "shops": shops_of(db, a)}
             for a in sql.rows(db, "SELECT * FROM agents ORDER BY id")]
 
 

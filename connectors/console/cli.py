@@ -45,19 +45,44 @@ def agents() -> None:
 @click.option("--role", type=click.Choice(accounts.ROLES), default="agent", show_default=True,
               help="admin may act on any agent's conversation.")
 @click.option("--reset", is_flag=True, help="Replace the password (and name/role) of an existing agent.")
-def add(email: str, name: str, role: str, reset: bool) -> None:
+@click.option("--shops", "shop_list", default=None, metavar="ID,ID",
+              help="Limit the agent to these shops (shops.yml ids, comma-separated); default every shop. "
+                   "Admins always see every shop.")
+def add(email: str, name: str, role: str, reset: bool, shop_list: str | None) -> None:
     """Add an agent; asks for the password (or reads it from stdin when piped)."""
     db = _db()
     try:
         accounts.validate(email, name, role, "x" * accounts.MIN_PASSWORD)  # fail before prompting
+        shop_ids = _shop_ids(shop_list)
         if accounts.get_by_email(db, email) and not reset:
             raise ValueError(f"an agent with email {email.strip().lower()} already exists (use --reset)")
-        agent = accounts.add(db, email, name, _read_password(), role, replace=reset)
+        agent = accounts.add(db, email, name, _read_password(), role, replace=reset, shops=shop_ids)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     ended = auth.end_agent_sessions(db, agent["id"]) if reset else 0  # a new password logs everyone out
-    click.echo(f"agent {agent['email']} ({agent['role']}) saved, id {agent['id']}"
+    limit = accounts.shops_of(db, agent)
+    where = "every shop" if limit is None else "shops " + ", ".join(limit)
+    click.echo(f"agent {agent['email']} ({agent['role']}) saved, id {agent['id']}, {where}"
                + (f"; {ended} session(s) ended" if ended else ""))
+
+
+def _shop_ids(value: str | None) -> list[str] | None:
+    """`--shops a,b` checked against shops.yml, so a typo can't lock an agent out of everything."""
+    if value is None:
+        return None
+    from helpdesk.shops import ShopsError, load
+
+    ids = [part.strip() for part in value.split(",") if part.strip()]
+    if not ids:
+        raise ValueError("--shops needs at least one shop id")
+    try:
+        known = load().shops
+    except ShopsError as exc:
+        raise ValueError(f"shops file is broken:\n{exc}") from None
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise ValueError(f"unknown shop(s) {', '.join(unknown)} (known: {', '.join(known)})")
+    return ids
 
 
 def _leave(agent: dict, what: str) -> None:
@@ -109,7 +134,8 @@ def list_agents() -> None:
         click.echo("no agents yet: helpdesk agents add EMAIL --name NAME")
     for row in rows:
         flag = "  (disabled)" if row.get("disabled_at") else ""
-        click.echo(f"{row['id']:>4}  {row['role']:<6} {row['email']:<32} {row['name']}{flag}")
+        shops = "all shops" if row["shops"] is None else ",".join(row["shops"])
+        click.echo(f"{row['id']:>4}  {row['role']:<6} {row['email']:<32} {row['name']:<20} {shops}{flag}")
 
 
 @agents.command("demo")

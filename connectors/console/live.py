@@ -13,8 +13,8 @@ import logging
 
 from aiohttp import WSMsgType, web
 
-from connectors import bus
-from connectors.console import auth
+from connectors import bus, shops, store
+from connectors.console import accounts, auth
 
 log = logging.getLogger(__name__)
 
@@ -52,11 +52,17 @@ def _frame(topic: str, payload: dict) -> dict | None:
     return None
 
 
+def _in_shops(app: web.Application, frame: dict, payload: dict, limit: list[str]) -> bool:
+    conv = payload if frame["type"] == "conversation" else store.get_conversation(app["db"], frame["conversation_id"])
+    return conv is not None and shops.of(app, conv).id in limit
+
+
 async def socket(request: web.Request) -> web.StreamResponse:
     app = request.app
     if not auth.allowed_origin(request, app["settings"].PUBLIC_URL):
         raise auth.json_error(403, "origin", "WebSocket from another origin refused.")
-    session, _agent = auth.current(request)  # 401 before the upgrade
+    session, agent = auth.current(request)  # 401 before the upgrade
+    limit = accounts.shops_of(app["db"], agent)  # an agent limited to some shops hears only theirs
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT)
     await ws.prepare(request)
     sockets = _sockets(app).setdefault(session["token_hash"], set())
@@ -66,6 +72,8 @@ async def socket(request: web.Request) -> web.StreamResponse:
     async def pump() -> None:
         async for topic, payload in sub:
             frame = _frame(topic, payload)
+            if frame is not None and limit is not None and not _in_shops(app, frame, payload, limit):
+                continue
             if frame is not None and not ws.closed:
                 await ws.send_json(frame)
 

@@ -15,7 +15,7 @@ import logging
 
 from aiohttp import web
 
-from connectors import client_address, handoff, media, outbox, store
+from connectors import client_address, handoff, media, outbox, shops, store
 from connectors import message_templates as wa_templates
 from connectors.console import accounts, auth, canned
 
@@ -56,11 +56,23 @@ def _mutating(request: web.Request) -> tuple[dict, dict]:
     return session, agent
 
 
-def _conversation(request: web.Request) -> dict:
+def _conversation(request: web.Request, agent: dict) -> dict:
+    """The conversation of the URL, if this agent works for its shop (else 404: an agent limited to
+    some shops does not learn what other shops' conversations exist)."""
     conv = store.get_conversation(request.app["db"], request.match_info["conversation_id"])
-    if conv is None:
+    if conv is None or not _in_scope(request.app, conv, agent):
         raise auth.json_error(404, "not_found", "No such conversation.")
     return conv
+
+
+def _in_scope(app: web.Application, conv: dict, agent: dict) -> bool:
+    limit = accounts.shops_of(app["db"], agent)
+    return limit is None or shops.of(app, conv).id in limit
+
+
+def _shop_fields(app: web.Application, conv: dict) -> dict:
+    shop = shops.of(app, conv)
+    return {"shop": shop.id, "shop_name": shop.name}
 
 
 def _owned_by_other(conv: dict, agent: dict) -> bool:
@@ -86,7 +98,8 @@ def _last_customer_message(db, conversation_id: str) -> dict | None:
     return msgs[-1] if msgs else None
 
 
-def _summary(db, conv: dict, names: dict[int, str], position: int | None = None) -> dict:
+def _summary(db, conv: dict, names: dict[int, str], position: int | None = None,
+             shop: dict | None = None) -> dict:
     """One row of the queue / my-conversations list."""
     contact = store.get_contact(db, conv["contact_id"]) or {}
     last = _last_customer_message(db, conv["id"])  # what the customer said, not our notices
@@ -104,6 +117,7 @@ def _summary(db, conv: dict, names: dict[int, str], position: int | None = None)
         "assigned_agent_name": names.get(conv["assigned_agent_id"]),
         "last_message": (last["text"] or "[media]")[:200] if last else None,
         "last_message_author": last["author"] if last else None,
+        **(shop or {}),
     }
 
 
@@ -141,7 +155,8 @@ async def login(request: web.Request) -> web.Response:
         raise auth.json_error(401, "bad_credentials", "Wrong email or password.")
     limiter.succeeded(reservation)
     token, csrf = auth.create_session(app["db"], agent["id"])
-    resp = web.json_response({"agent": accounts.public(agent), "csrf": csrf})
+    resp = web.json_response({"agent": accounts.public(agent) | {"shops": accounts.shops_of(app["db"], agent)},
+                              "csrf": csrf})
     resp.set_cookie(auth.COOKIE, token, path="/agent", httponly=True, samesite="Strict",
                     secure=auth.secure_cookies(app["settings"].PUBLIC_URL),
                     max_age=auth.SESSION_HOURS * 3600)
@@ -163,21 +178,45 @@ async def logout(request: web.Request) -> web.Response:
 
 async def me(request: web.Request) -> web.Response:
     session, agent = auth.current(request)
-    return web.json_response({"agent": accounts.public(agent), "csrf": session["csrf_token"]})
+    return web.json_response({"agent": accounts.public(agent) | {"shops": accounts.shops_of(request.app["db"], agent)},
+                              "csrf": session["csrf_token"]})
 
 
 # ---------------------------------------------------------------- reading
 
 
 async def queue(request: web.Request) -> web.Response:
-    """Pending conversations in queue order, plus the agent's own (an admin sees all taken ones)."""
+    """Pending conversations in queue order, plus the agent's own (an admin sees all taken ones).
+
+    Only the shops the agent works for (all for admins and unlimited agents); `?shop=ID` narrows it
+    to one of them. Each row names its shop; `shops` lists the ones the agent may filter on."""
     _session, agent = auth.current(request)
-    db = request.app["db"]
+    app, db = request.app, request.app["db"]
     names = _agent_names(db)
-    waiting = [_summary(db, c, names, i) for i, c in enumerate(handoff.pending(db), start=1)]
-    taken = [c for c in store.list_conversations(db, "agent", limit=500)
+    known = shops.all_shops(app)
+    limit = accounts.shops_of(db, agent)
+    visible = [s for s in known.shops.values() if limit is None or s.id in limit]
+    wanted = request.query.get("shop")
+    if wanted:
+        if wanted not in {s.id for s in visible}:
+            raise auth.json_error(400, "unknown_shop", f"No shop {wanted[:64]!r} among yours.")
+        scope: list[str] | None = [wanted]
+    else:
+        scope = None if limit is None else [s.id for s in visible]
+    fields = {s.id: {"shop": s.id, "shop_name": s.name} for s in known.shops.values()}
+    default = known.default().id
+
+    def shop_of(conv: dict) -> dict:
+        return fields.get(conv.get("shop") or default) or fields[default]
+
+    waiting = [_summary(db, c, names, i, shop_of(c))
+               for i, c in enumerate(handoff.pending(db, scope, default), start=1)]
+    taken = [c for c in store.list_conversations(db, "agent", limit=500, shops=scope, default_shop=default)
              if agent["role"] == "admin" or c["assigned_agent_id"] == agent["id"]]
-    return web.json_response({"pending": waiting, "mine": [_summary(db, c, names) for c in taken]})
+    return web.json_response({
+        "pending": waiting, "mine": [_summary(db, c, names, shop=shop_of(c)) for c in taken],
+        "shops": [{"id": s.id, "name": s.name} for s in visible], "shop": wanted or None,
+    })
 
 
 async def _collected(app: web.Application, conversation_id: str) -> tuple[dict, str | None]:
@@ -245,7 +284,7 @@ async def conversation(request: web.Request) -> web.Response:
     """Everything the conversation view shows."""
     _session, agent = auth.current(request)
     app, db = request.app, request.app["db"]
-    conv = _conversation(request)
+    conv = _conversation(request, agent)
     names = _agent_names(db)
     contact = store.get_contact(db, conv["contact_id"]) or {}
     messages = store.list_messages(db, conv["id"], include_internal=True)
@@ -266,7 +305,7 @@ async def conversation(request: web.Request) -> web.Response:
         return actor
 
     mails = [e["data"] for e in events if e["type"] == "email_in" and isinstance(e["data"], dict)]
-    summary = _summary(db, conv, names, handoff.position(db, conv["id"]))
+    summary = _summary(db, conv, names, handoff.shop_position(app, conv), _shop_fields(app, conv))
     summary.update({"created_at": conv["created_at"], "last_customer_message_at": conv["last_customer_message_at"],
                     "contact_name": contact.get("name"), "reply_email": conv.get("reply_email")})
     return web.json_response({
@@ -299,18 +338,18 @@ def _sender_auth(mail: dict) -> dict:
 
 
 async def suggestions(request: web.Request) -> web.Response:
-    """The 3 best FAQ answers for the customer's last message, in the conversation's language."""
-    auth.current(request)
-    conv = _conversation(request)
+    """The 3 best FAQ answers for the customer's last message, in the conversation's language,
+    from the conversation's shop's FAQ collections."""
+    _session, agent = auth.current(request)
+    conv = _conversation(request, agent)
     last = _last_customer_message(request.app["db"], conv["id"])
+    shop = shops.of(request.app, conv)
     if last is None or not last["text"]:
-        return web.json_response({"query": None, "lang": conv["language"], "results": []})
+        return web.json_response({"query": None, "lang": conv["language"], "results": [], "shop": shop.id})
     lang = conv["language"] if conv["language"] in ("nl", "fr") else None
 
     def search() -> dict:
-        from faq import service
-
-        return service.search(last["text"], k=3, lang=lang)
+        return shop_search(last["text"], lang, shop)
 
     try:
         found = await asyncio.get_running_loop().run_in_executor(None, search)
@@ -319,7 +358,38 @@ async def suggestions(request: web.Request) -> web.Response:
         raise auth.json_error(503, "faq_unavailable", "Suggestions are unavailable right now.") from None
     results = [{"id": r["id"], "question": r["question"], "answer": r["answer"], "score": r["score"]}
                for r in found.get("results", [])[:3]]
-    return web.json_response({"query": last["text"], "lang": found.get("lang", lang), "results": results})
+    return web.json_response({"query": last["text"], "lang": found.get("lang", lang), "results": results,
+                              "shop": shop.id})
+
+
+def shop_search(text: str, lang: str | None, shop) -> dict:
+    """FAQ search limited to the shop's collections. Uses the FAQ service's own `shop` filter when
+    it has one; otherwise ranks the whole base and keeps the shop's best entries (ids are
+    `<collection>.<slug>`), so an agent still gets suggestions from the right shop."""
+    import inspect
+
+    from faq import service
+    from faq.language import detect
+
+    params = inspect.signature(service.search).parameters
+    if "shop" in params:
+        return service.search(text, k=3, lang=lang, shop=shop.id)
+    if "collections" in params:
+        return service.search(text, k=3, lang=lang, collections=list(shop.faq))
+    searcher = service.searcher()
+    out_lang = lang or detect(text)[0]
+    results = []
+    for hit in searcher.rank(text):
+        if hit.id.split(".", 1)[0] not in shop.faq:
+            continue
+        entry = searcher.by_key.get((hit.id, out_lang)) or next(
+            (searcher.by_key[(hit.id, other)] for other in ("nl", "fr") if (hit.id, other) in searcher.by_key), None)
+        if entry is not None:
+            results.append({"id": entry.id, "lang": entry.lang, "question": entry.question,
+                            "answer": entry.answer, "score": round(hit.score, 4)})
+        if len(results) == 3:
+            break
+    return {"query": text, "lang": out_lang, "results": results}
 
 
 # ---------------------------------------------------------------- actions
@@ -331,7 +401,7 @@ def _conflict(exc: Exception) -> web.HTTPException:
 
 async def take(request: web.Request) -> web.Response:
     _session, agent = _mutating(request)
-    conv = _conversation(request)
+    conv = _conversation(request, agent)
     try:
         conv = handoff.take(request.app, conv["id"], agent)
     except handoff.HandoffError as exc:
@@ -342,7 +412,7 @@ async def take(request: web.Request) -> web.Response:
 async def reply(request: web.Request) -> web.Response:
     """Send the agent's text to the customer through the outbox (their channel, their thread)."""
     _session, agent = _mutating(request)
-    conv = _conversation(request)
+    conv = _conversation(request, agent)
     text = _text(await _json_body(request))
     _require_act(conv, agent)
     if conv["state"] != "agent":
@@ -359,7 +429,7 @@ async def send_template(request: web.Request) -> web.Response:
 
     Body: `{"name", "language"?, "variables": ["Jan", ...] or {"1": "Jan"}}`."""
     _session, agent = _mutating(request)
-    conv = _conversation(request)
+    conv = _conversation(request, agent)
     body = await _json_body(request)
     _require_act(conv, agent)
     if conv["channel"] != "whatsapp":
@@ -382,7 +452,7 @@ async def send_template(request: web.Request) -> web.Response:
 async def note(request: web.Request) -> web.Response:
     """An internal note: stored with the conversation, shown to agents, never sent."""
     _session, agent = _mutating(request)
-    conv = _conversation(request)
+    conv = _conversation(request, agent)
     text = _text(await _json_body(request))
     _require_act(conv, agent)
     msg = outbox.enqueue(request.app, conv["id"], text, author="agent", agent_id=agent["id"], internal=True)
@@ -391,7 +461,7 @@ async def note(request: web.Request) -> web.Response:
 
 async def handback(request: web.Request) -> web.Response:
     _session, agent = _mutating(request)
-    conv = _conversation(request)
+    conv = _conversation(request, agent)
     _require_act(conv, agent)
     try:
         conv = await handoff.hand_back(request.app, conv["id"], f"agent:{agent['id']}", agent=agent)
@@ -404,7 +474,7 @@ async def handback(request: web.Request) -> web.Response:
 
 async def close(request: web.Request) -> web.Response:
     _session, agent = _mutating(request)
-    conv = _conversation(request)
+    conv = _conversation(request, agent)
     _require_act(conv, agent)
     try:
         conv = handoff.close(request.app, conv["id"], f"agent:{agent['id']}", agent=agent)

@@ -130,6 +130,13 @@ def up(timeout: float) -> None:
             public = settings.current().PUBLIC_URL
             echo("ready:")
             echo(f"  demo shop + web chat  http://127.0.0.1:{port}/")
+            try:
+                from helpdesk.shops import load as load_shops
+
+                for shop_id in load_shops().shops:
+                    echo(f"    shop {shop_id:<17}http://127.0.0.1:{port}/?shop={shop_id}")
+            except Exception:  # noqa: BLE001 - the gateway itself reports a broken shops file
+                pass
             echo(f"  widget script         http://127.0.0.1:{port}/widget.js")
             echo(f"  agent console         http://127.0.0.1:{port}/agent")
             echo(f"  health                http://127.0.0.1:{port}/healthz")

@@ -216,14 +216,18 @@ def test_a_question_about_customer_service_is_answered_not_handed_off(monkeypatc
     events, messages = run(ActionHandoff(), tracker(text, "request_human", {"language": "nl"}))
     assert [m["text"] for m in messages] == ["Ma-vr 9-17 u."]
     assert "handoff" not in slot_events(events)
-    # ...but when the FAQ is not sure, the person still comes
+    # ...when the FAQ is not sure it offers its closest entries (issue 10: only asking for a person
+    # escalates); when it has nothing, the person comes
     monkeypatch.setattr(faq_search, "search", fake_search("clarify", [entry, dict(entry, id="x")]))
+    events, messages = run(ActionHandoff(), tracker(text, "request_human", {"language": "nl"}))
+    assert messages[0]["buttons"] and "handoff" not in slot_events(events)
+    monkeypatch.setattr(faq_search, "search", fake_search("none", []))
     _, messages = run(ActionHandoff(), tracker(text, "request_human", {"language": "nl"}))
     assert messages[-1]["custom"] == {"handoff": {"reason": "asked"}}
 
 
 def fake_search(decision, results):
-    def search(query, lang):
+    def search(query, lang, shop=None):
         return {"query": query, "lang": lang, "decision": decision,
                 "results": [dict(r, lang=lang, score=0.5) for r in results]}
     return search
@@ -253,7 +257,9 @@ def test_faq_button_answers_that_entry_in_the_conversation_language():
     path = sorted((FAQ_DIR / "fr").glob("*.yml"))[0]
     entry = yaml.safe_load(Path(path).read_text())[0]
     payload = faq_answer.button_payload(entry["id"])
-    trk = tracker(payload, "faq_select", {"language": "fr"}, entities=[{"entity": "faq_id", "value": entry["id"]}])
+    shop = entry["id"].split(".")[0]  # a seed shop's id is its collection name
+    trk = tracker(payload, "faq_select", {"language": "fr", "shop": shop},
+                  entities=[{"entity": "faq_id", "value": entry["id"]}])
     events, messages = run(ActionAnswerFaq(), trk)
     assert messages[0]["text"] == entry["answer"].strip()
     assert slot_events(events)["faq_misses"] == 0.0
@@ -277,7 +283,8 @@ def test_faq_button_reads_the_entry_from_faq_dir(tmp_path, monkeypatch):
     (base / "nl" / "shop.yml").write_text(yaml.safe_dump(nl, allow_unicode=True), encoding="utf-8")
 
     def press(faq_id):
-        trk = tracker(faq_answer.button_payload(faq_id), "faq_select", {"language": "fr"},
+        # the conversation's shop is this base's one collection (issue 10: buttons stay in the shop)
+        trk = tracker(faq_answer.button_payload(faq_id), "faq_select", {"language": "fr", "shop": "shop"},
                       entities=[{"entity": "faq_id", "value": faq_id}])
         return run(ActionAnswerFaq(), trk)
 

@@ -105,7 +105,7 @@ async def make_gateway(tmp_path):
     yield make
     for server in started:
         try:
-            await asyncio.wait_for(server.close(), 20)
+            await asyncio.wait_for(server.close(), 60)
         except asyncio.TimeoutError:  # show what hangs instead of hanging the whole suite
             for task in asyncio.all_tasks():
                 print("pending at gateway shutdown:", task.get_name(), file=sys.stderr)

@@ -99,3 +99,21 @@ def test_buttons_render_as_numbers_and_map_back():
     assert pick_button(" ja ", buttons) == "/affirm"
     assert pick_button("3", buttons) is None
     assert pick_button("2", None) is None
+
+
+@pytest.mark.parametrize("reply, expected", [
+    ("2", "/b"), ("de eerste", "/a"), ("la deuxième", "/b"), ("nummer 2", "/b"), ("le 3", "/c"),
+    ("Nummer 3 graag", "/c"), ("2e", "/b"), ("n°2", "/b"), ("de derde vraag.", "/c"), ("la première svp", "/a"),
+    ("een", "/a"), ("B", "/b"),
+])
+def test_pick_button_numbers_and_ordinals(reply, expected):
+    """WhatsApp customers answer a numbered "did you mean" with a number or an ordinal (issue 10)."""
+    buttons = [{"title": "A", "payload": "/a"}, {"title": "B", "payload": "/b"}, {"title": "C", "payload": "/c"}]
+    assert pick_button(reply, buttons) == expected
+
+
+@pytest.mark.parametrize("reply", ["4", "de vierde", "ik heb 2 vragen over mijn factuur", "een vraag", "1 of 2",
+                                   "le 3 mars"])
+def test_pick_button_leaves_other_messages_alone(reply):
+    buttons = [{"title": "A", "payload": "/a"}, {"title": "B", "payload": "/b"}, {"title": "C", "payload": "/c"}]
+    assert pick_button(reply, buttons) is None

@@ -177,7 +177,8 @@ async def test_agent_takes_over_and_hands_back(live_gateway, rasa_stack, tmp_pat
             bot_rows = await customer.locator("#helpdesk-widget .row[data-from=bot]").count()
             await customer.fill("#helpdesk-widget textarea", "hoe kan ik mijn factuur downloaden?")
             await customer.press("#helpdesk-widget textarea", "Enter")
-            await expect(customer.locator("#helpdesk-widget .row[data-from=bot]")).to_have_count(bot_rows + 1)
+            # the bot answers again (an FAQ answer may come as one bubble per paragraph)
+            await expect(customer.locator("#helpdesk-widget .row[data-from=bot]").nth(bot_rows)).to_be_visible()
             assert user_turns(rasa_stack, conv_id) == turns_at_handoff + 1
             assert store.require_conversation(app["db"], conv_id)["state"] == "bot"
             await customer.screenshot(path=str(shots / "05-widget-bot-again.png"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from conftest import json_lines, run_cli
 
 KEYS = {"query", "lang", "decision", "results"}
-RESULT_KEYS = {"id", "lang", "question", "answer", "score"}
+RESULT_KEYS = {"id", "lang", "question", "answer", "score", "shop"}  # shop: issue 10
 
 
 def check_shape(obj: dict) -> None:

@@ -88,6 +88,8 @@ def test_agent_accounts_and_console_sessions(db):
     again = accounts.add(db, "agent@example.be", "Agent Two", "another-password", replace=True)
     assert again["id"] == agent["id"] and again["name"] == "Agent Two"
     assert [a["email"] for a in accounts.list_all(db)] == ["agent@example.be"]
+    limited = accounts.add(db, "shop@example.be", "Shop Agent", "a-long-password", shops=["oscaro", "cats"])
+    assert accounts.shops_of(db, limited) == ["cats", "oscaro"]
     token, csrf = auth.create_session(db, agent["id"])
     session, who = auth.lookup(db, token)
     assert session["csrf_token"] == csrf and who["id"] == agent["id"]

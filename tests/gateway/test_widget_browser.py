@@ -74,14 +74,14 @@ async def test_question_gets_the_faq_answer_in_the_right_language(stack_gateway,
     conv = stack_gateway.db.execute("SELECT language FROM conversations").fetchall()
     assert (lang,) in conv
     # A reload resumes the same conversation with its history (token in localStorage).
-    token = await page.evaluate("localStorage.getItem('helpdesk.token')")
+    token = await page.evaluate("localStorage.getItem('helpdesk.token.mister-auto')")
     assert token
     await page.reload()
     await page.click(W + ".launcher")
     await page.wait_for_selector(W + ".row.me")
     assert question in " ".join(await page.locator(W + ".row.me .bubble").all_inner_texts())
     assert any(first_line in t for t in await _bot_texts(page))
-    assert await page.evaluate("localStorage.getItem('helpdesk.token')") == token
+    assert await page.evaluate("localStorage.getItem('helpdesk.token.mister-auto')") == token
     assert not errors, errors
     await page.close()
 

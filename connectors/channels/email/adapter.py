@@ -15,7 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
-from connectors import flow, media, outbox, store
+from connectors import flow, media, outbox, shops, store
 from connectors.channel import Channel
 from connectors.channels.email.imap import ImapSettings, fetch_unseen, mark_seen
 from connectors.channels.email.parse import ParsedMail, parse_mail
@@ -127,10 +127,14 @@ async def _poll_forever(app: web.Application) -> None:
         await asyncio.sleep(wait)
 
 
-def _own_address(app: web.Application) -> str:
+def _own_addresses(app: web.Application) -> set[str]:
+    """SMTP_FROM and every shop inbox: mail from them is ours (a loop), never a customer's."""
     from email.utils import parseaddr
 
-    return parseaddr(app["email"]["smtp"].from_addr)[1].lower()
+    own = {parseaddr(app["email"]["smtp"].from_addr)[1].lower()}
+    for shop in shops.all_shops(app).shops.values():
+        own.update(shop.email)
+    return own
 
 
 def thread_key_for(app: web.Application, mail: ParsedMail) -> str:
@@ -186,7 +190,7 @@ def continued_chat(app: web.Application, mail: ParsedMail) -> dict | None:
 
 async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
     """Store one parsed mail through the flow. True when it is safe to mark it seen."""
-    if conversation_of(mail.message_id) or (mail.from_addr and mail.from_addr == _own_address(app)):
+    if conversation_of(mail.message_id) or (mail.from_addr and mail.from_addr in _own_addresses(app)):
         log.info("email %s is our own mail; skipped", mail.message_id)
         return True
     identity = mail.from_addr if "@" in mail.from_addr else f"unknown:{mail.message_id}"
@@ -196,11 +200,14 @@ async def _receive_one(app: web.Application, mail: ParsedMail) -> bool:
         text = mail.subject or "(empty email)"
     media = keep_attachments(app, mail) or None
     chat = continued_chat(app, mail)
+    # The inbox address the customer wrote to picks the shop (shops.yml `email`), else the default.
+    shop = shops.for_email(app, *mail.recipients)
+    shop_address = next((r for r in mail.recipients if r in shop.email), None)
+    meta = {"subject": mail.subject, "no_reply": mail.auto_generated, "shop": shop.id, "shop_address": shop_address}
     result = await flow.receive(
         app, channel=NAME, identity=identity, text=text, channel_message_id=mail.message_id,
-        media=media, thread_key=None if chat else thread_key_for(app, mail), name=mail.from_name,
-        meta={"subject": mail.subject, "no_reply": mail.auto_generated},
-        conversation_id=chat["id"] if chat else None,
+        media=media, thread_key=None if chat else thread_key_for(app, mail), name=mail.from_name, meta=meta,
+        into_conversation=chat["id"] if chat else None,
     )
     if result["duplicate"]:
         return True
@@ -255,7 +262,7 @@ def _last_inbound(app: web.Application, conversation_id: str) -> dict | None:
     return events[-1]["data"] if events else None
 
 
-def _body(app: web.Application, language: str | None, message: dict) -> str:
+def _body(app: web.Application, language: str | None, message: dict, shop_name: str) -> str:
     text = (message.get("text") or "").strip()
     buttons = message.get("buttons") or []
     if buttons:
@@ -265,7 +272,7 @@ def _body(app: web.Application, language: str | None, message: dict) -> str:
         if url:
             text += f"\n{url}"
     if language in wording.LANGS:
-        text += "\n\n" + wording.text("email_closing", language, shop=app["settings"].SHOP_NAME)
+        text += "\n\n" + wording.text("email_closing", language, shop=shop_name)
     return text.strip() + "\n"
 
 
@@ -296,6 +303,14 @@ async def _send_to_reply_email(app: web.Application, conversation: dict, message
     return message_id
 
 
+def _from_for(smtp_from: str, shop_name: str, shop_address: str | None) -> str:
+    """Answer from the shop inbox the customer wrote to, under the shop's name; SMTP_FROM when the
+    mail reached no shop inbox (a catch-all mailbox)."""
+    from email.utils import formataddr
+
+    return formataddr((shop_name, shop_address)) if shop_address else smtp_from
+
+
 async def send(app: web.Application, conversation: dict, message: dict) -> str | None:
     """The outbox's sender: one threaded reply by SMTP. Returns our Message-ID."""
     state = app["email"]
@@ -314,11 +329,12 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
     if conversation.get("thread_key") and conversation["thread_key"] not in refs:
         refs.insert(0, conversation["thread_key"])
     message_id = new_message_id(conversation["id"], state["smtp"].from_addr, message.get("id"))
+    shop = shops.of(app, conversation)
     msg = build_reply(
-        from_addr=state["smtp"].from_addr,
+        from_addr=_from_for(state["smtp"].from_addr, shop.name, conversation.get("shop_address")),
         to_addr=contact["identity"],
         subject=last.get("subject") or "",
-        text=_body(app, conversation.get("language"), message),
+        text=_body(app, conversation.get("language"), message, shop.name),
         message_id=message_id,
         in_reply_to=last.get("message_id") or conversation.get("thread_key"),
         references=refs,

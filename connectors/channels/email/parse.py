@@ -37,6 +37,7 @@ class ParsedMail:
     attachments: list[dict] = field(default_factory=list)
     auto_generated: bool = False  # out-of-office, bounce, list mail: never answer automatically
     problems: list[str] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)  # To, Delivered-To, X-Original-To, Cc (in that order)
     sender_auth: dict = field(default_factory=dict)  # SPF/DKIM/DMARC verdict for the From domain (authres.py)
 
     @property
@@ -270,6 +271,14 @@ def parse_mail(raw: bytes, truncated: bool = False, authserv_id: str | None = No
     if not addr or "@" not in addr:
         problems.append("no usable From address")
 
+    recipients: list[str] = []
+    for header in ("To", "Delivered-To", "X-Original-To", "Cc"):
+        for value in msg.get_all(header) or []:
+            for _name, rcpt in getaddresses([decode_header_value(value, problems)]):
+                rcpt = rcpt.strip().lower()
+                if "@" in rcpt and rcpt not in recipients:
+                    recipients.append(rcpt)
+
     subject = decode_header_value(msg.get("Subject"), problems)
     refs = _msgids(str(msg.get("References") or ""))
     irt = _msgids(str(msg.get("In-Reply-To") or ""))
@@ -298,6 +307,7 @@ def parse_mail(raw: bytes, truncated: bool = False, authserv_id: str | None = No
         attachments=attachments,
         auto_generated=_auto_generated(msg, addr),
         problems=problems,
+        recipients=recipients,
         sender_auth=_sender_auth(msg, addr, authserv_id, problems),
     )
 

@@ -16,6 +16,11 @@ Wire format (JSON text frames):
                     even if resent, and the server answers {"type":"ack","id"} once it is stored,
                     so a client resends only what was never acknowledged (no ack without "id")
 
+Shops: `?shop=ID` (a shops.yml id; default: the default shop) picks the shop a new conversation
+belongs to; the page's Origin must be one of that shop's `widget_origins` (or this gateway's own
+pages). An unknown id gets `{"type":"error","code":"unknown_shop"}` and the socket is closed with
+code 4404, nothing stored. A token whose conversation belongs to another shop counts as invalid.
+
 Abuse limits: at most WEBCHAT_MAX_SOCKETS_PER_CLIENT open sockets per client address (proxy-aware,
 connectors/client_address.py); more get `{"type":"error","code":"too_many_connections"}` and close
 code 4429. Every client frame (also invalid, too long, binary or ping) takes a token from the
@@ -49,10 +54,11 @@ import secrets
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import WSMsgType, web
 
-from connectors import bus, client_address, flow, hours, install_key, outbox, store
+from connectors import bus, client_address, flow, hours, install_key, outbox, shops, store
 from connectors.channel import Channel
 from connectors.channels.web import uploads
 
@@ -64,6 +70,7 @@ MAX_FRAME = 1024 * 1024  # bigger frames close the socket (1009); up to this we 
 RATE_WINDOW = 10.0  # seconds
 RATE_MAX = 20  # customer frames per window per socket
 REFUSED_CLOSE_CODE = 4401
+UNKNOWN_SHOP_CLOSE_CODE = 4404
 TOO_MANY_CLOSE_CODE = 4429
 FLOOD_CLOSE_CODE = 1008  # policy violation: kept sending while refused
 ID_PEEK_MAX = 8192  # a refused frame's client id is read only from frames this small
@@ -76,21 +83,32 @@ def routes(app: web.Application) -> None:
     app.router.add_get("/", demo_page)
     app.router.add_get("/widget.js", widget_js)
     app.router.add_get("/ws/chat", ws_chat)
-    uploads.add_routes(app)
+    uploads.add_routes(app, conversation_of_token)
 
 
 # ---------------------------------------------------------------- pages
 
 
 async def demo_page(request: web.Request) -> web.Response:
-    """A demo shop page with the widget embedded the way a shop would embed it."""
-    settings = request.app["settings"]
-    lang = request.query.get("lang", settings.WEBCHAT_LANGUAGE)
+    """A demo shop page with the widget embedded the way a shop would embed it; `?shop=ID` shows
+    that shop (its name, its language, its widget), default the default shop."""
+    app = request.app
+    wanted = request.query.get("shop")
+    shop = shops.get(app, wanted) if wanted else shops.default(app)
+    if shop is None:
+        raise web.HTTPNotFound(text=f"unknown shop {wanted!r} (see shops.yml)")
+    # /?shop=ID speaks that shop's default language; the bare demo page keeps WEBCHAT_LANGUAGE
+    lang = request.query.get("lang") or (shop.default_language if wanted else app["settings"].WEBCHAT_LANGUAGE)
     lang = lang if lang in ("nl", "fr") else "nl"
     page = (STATIC / "demo.html").read_text(encoding="utf-8")
+    nav = "".join(f'<a href="/?shop={html.escape(s.id)}" class="s-{html.escape(s.id)}">{html.escape(s.name)}</a>'
+                  for s in shops.all_shops(app).shops.values())
     page = (page.replace("{{lang}}", lang)
-                .replace("{{shop}}", html.escape(settings.SHOP_NAME))
-                .replace("{{shop_json}}", json.dumps(settings.SHOP_NAME)))
+                .replace("{{shop}}", html.escape(shop.name))
+                .replace("{{shop_id}}", html.escape(shop.id))
+                .replace("{{shop_id_json}}", json.dumps(shop.id))
+                .replace("{{shops_nav}}", nav)
+                .replace("{{shop_json}}", json.dumps(shop.name)))
     return web.Response(text=page, content_type="text/html",
                         headers={"Cache-Control": "no-store"})
 
@@ -202,9 +220,11 @@ class _Session:
     """One socket's view: which conversation it shows and the bus feed for it."""
 
     def __init__(self, app: web.Application, ws: web.WebSocketResponse, token: str,
-                 token_hash: str, language: str | None, client_hash: str | None = None) -> None:
+                 token_hash: str, language: str | None, client_hash: str | None = None,
+                 shop: str | None = None) -> None:
         self.app, self.ws, self.token, self.token_hash, self.language = app, ws, token, token_hash, language
         self.client_hash = client_hash
+        self.shop = shop
         self.conv_id: str | None = None
         self.sub: bus.Subscription | None = None
         self.feed: asyncio.Task | None = None
@@ -292,6 +312,9 @@ class _Session:
                 error["id"] = client_id
             await self.ws.send_json(error)
             return
+        if store.get_conversation(self.app["db"], self.conv_id) is None:  # nothing asked yet
+            await self.ws.send_json(_error("bad_frame", "Write your question first."))
+            return
         conv = store.update_conversation(self.app["db"], self.conv_id, reply_email=address)
         store.add_event(self.app["db"], self.conv_id, "reply_email_set", "customer", {"by": "widget"})
         bus.publish(self.app, "conversation", conv)
@@ -340,7 +363,7 @@ class _Session:
             self.app, channel="web", identity=self.token_hash, text=value,
             channel_message_id=channel_message_id,
             meta={"language": self.language, "token_hash": self.token_hash,
-                  "conversation_id": self.conv_id, "client_hash": self.client_hash},
+                  "conversation_id": self.conv_id, "client_hash": self.client_hash, "shop": self.shop},
         )
         if client_id:  # only clients that number their frames get acks (the widget)
             await ws.send_json({"type": "ack", "id": client_id})
@@ -349,15 +372,22 @@ class _Session:
 
 
 async def ws_chat(request: web.Request) -> web.WebSocketResponse:
-    """`GET /ws/chat[?token=...][&lang=nl|fr]`: one customer's live chat."""
+    """`GET /ws/chat[?shop=ID][&token=...][&lang=nl|fr]`: one customer's live chat."""
     app = request.app
-    allowed = app["settings"].WEBCHAT_ALLOWED_ORIGINS
+    wanted_shop = request.query.get("shop")
+    shop = shops.get(app, wanted_shop) if wanted_shop else shops.default(app)
     origin = request.headers.get("Origin")
-    if allowed != "*" and origin and origin not in {o.strip() for o in allowed.split(",")}:
+    if shop is not None and not _origin_allowed(request, shop, origin):
         # Another site's page may not open chats in our customers' name.
-        raise web.HTTPForbidden(text=f"origin {origin} is not allowed (WEBCHAT_ALLOWED_ORIGINS)")
+        raise web.HTTPForbidden(text=f"origin {origin} is not allowed for shop {shop.id} "
+                                     "(widget_origins in shops.yml, WEBCHAT_ALLOWED_ORIGINS)")
     ws = web.WebSocketResponse(heartbeat=30.0, max_msg_size=MAX_FRAME)
     await ws.prepare(request)
+    if shop is None:  # before anything is stored: no contact, no conversation
+        await ws.send_json(_error("unknown_shop", f"Unknown shop {wanted_shop[:64]!r}; check the widget's "
+                                                  "shop setting against shops.yml."))
+        await ws.close(code=UNKNOWN_SHOP_CLOSE_CODE, message=b"unknown shop")
+        return ws
     address = client_address.of(request)
     client_key = client_address.limit_key(address)
     clients: dict[str, int] = app["web_clients"]
@@ -367,16 +397,16 @@ async def ws_chat(request: web.Request) -> web.WebSocketResponse:
         return ws
     clients[client_key] = clients.get(client_key, 0) + 1
     try:
-        return await _chat(request, ws, client_address.client_hash(app, address))
+        return await _chat(request, ws, client_address.client_hash(app, address), shop)
     finally:
         clients[client_key] -= 1
         if clients[client_key] <= 0:
             clients.pop(client_key, None)
 
 
-def _unborn(conversation_id: str, language: str | None) -> dict:
+def _unborn(conversation_id: str, language: str | None, shop: str) -> dict:
     """A conversation announced in the session frame but not stored until the first message."""
-    return {"id": conversation_id, "state": "bot", "language": language}
+    return {"id": conversation_id, "state": "bot", "language": language, "shop": shop}
 
 
 def _mac(app: web.Application, purpose: str, value: str) -> str:
@@ -400,7 +430,17 @@ def unborn_conversation_id(app: web.Application, token: str) -> str:
     return _mac(app, "conversation", token)[:32]
 
 
-async def _chat(request: web.Request, ws: web.WebSocketResponse, client_hash: str) -> web.WebSocketResponse:
+def conversation_of_token(app: web.Application, token: str) -> dict | None:
+    """A session token's stored conversation, or the unborn one a genuine token announces (its
+    socket has said nothing yet); None for a forged token. Image uploads use it."""
+    conv = store.conversation_by_token_hash(app["db"], store.hash_token(token))
+    if conv is None and genuine_token(app, token):
+        conv = _unborn(unborn_conversation_id(app, token), None, shops.default(app).id)
+    return conv
+
+
+async def _chat(request: web.Request, ws: web.WebSocketResponse, client_hash: str,
+                shop: shops.Shop) -> web.WebSocketResponse:
     app = request.app
     lang = request.query.get("lang")
     lang = lang if lang in ("nl", "fr") else None
@@ -410,19 +450,19 @@ async def _chat(request: web.Request, ws: web.WebSocketResponse, client_hash: st
         token_hash = store.hash_token(token)
         conv = store.conversation_by_token_hash(db, token_hash)
         if conv is None and genuine_token(app, token):  # ours, but its socket never said anything
-            conv = _unborn(unborn_conversation_id(app, token), lang)
+            conv = _unborn(unborn_conversation_id(app, token), lang or shop.default_language, shop.id)
         wanted = request.query.get("conversation_id")
-        if conv is None or (wanted and wanted != conv["id"]):
+        if conv is None or (wanted and wanted != conv["id"]) or shops.of(app, conv).id != shop.id:
             await ws.send_json(_error("invalid_token", "Unknown or forged session token; start a new session."))
             await ws.close(code=REFUSED_CLOSE_CODE, message=b"invalid token")
             return ws
         if conv["state"] == "closed":  # the next message starts a new one
-            conv = _unborn(store.new_conversation_id(), lang or conv["language"])
+            conv = _unborn(store.new_conversation_id(), lang or conv["language"], shop.id)
     else:
         token = issue_token(app)
         token_hash = store.hash_token(token)
-        conv = _unborn(unborn_conversation_id(app, token), lang)
-    session = _Session(app, ws, token, token_hash, lang or conv["language"], client_hash)
+        conv = _unborn(unborn_conversation_id(app, token), lang or shop.default_language, shop.id)
+    session = _Session(app, ws, token, token_hash, lang or conv["language"], client_hash, shop.id)
     try:
         await session.attach(conv)
         async for msg in ws:
@@ -442,6 +482,26 @@ async def _chat(request: web.Request, ws: web.WebSocketResponse, client_hash: st
     finally:
         session.detach()
     return ws
+
+
+def _own_origin(request: web.Request, origin: str) -> bool:
+    """The Origin is this gateway as addressed, or PUBLIC_URL's origin."""
+    parts = urlsplit(origin)
+    own = {f"{request.scheme}://{request.host}".lower()}
+    public = urlsplit(request.app["settings"].PUBLIC_URL or "")
+    if public.netloc:
+        own.add(f"{public.scheme}://{public.netloc}".lower())
+    return f"{parts.scheme}://{parts.netloc}".lower() in own
+
+
+def _origin_allowed(request: web.Request, shop, origin: str | None) -> bool:
+    """No Origin (not a browser), this gateway's own pages (the demo page), one of the shop's
+    `widget_origins`, or one of WEBCHAT_ALLOWED_ORIGINS when that is a list (origins every shop
+    accepts; `*` leaves it to the shops)."""
+    if origin is None or shop.allows_origin(origin) or _own_origin(request, origin):
+        return True
+    everywhere = request.app["settings"].WEBCHAT_ALLOWED_ORIGINS
+    return everywhere != "*" and origin.rstrip("/") in {o.strip().rstrip("/") for o in everywhere.split(",")}
 
 
 CHANNEL = Channel(name="web", send=send, routes=routes)

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from aiohttp import web
 
-from connectors import flow, media, store
+from connectors import client_address, flow, media, store
 
 UPLOAD_PATH = "/chat/upload"
 HEADERS = "Content-Type, X-Chat-Token, X-Client-Id, X-Filename"
@@ -67,7 +67,7 @@ async def upload(request: web.Request) -> web.Response:
         return _error(request, 403, "origin", "This site may not send files to this chat.")
     token = request.headers.get("X-Chat-Token") or ""
     token_hash = store.hash_token(token) if token else ""
-    conv = store.conversation_by_token_hash(app["db"], token_hash) if token else None
+    conv = request.app["web_token_conversation"](app, token) if token else None
     if conv is None:
         return _error(request, 401, "invalid_token", "Unknown chat session; reload the page.")
     limit = app["settings"].WEBCHAT_MAX_IMAGE_BYTES
@@ -87,13 +87,17 @@ async def upload(request: web.Request) -> web.Response:
     channel_message_id = f"{token_hash[:16]}:{client_id}" if 0 < len(client_id) <= 64 else None
     result = await flow.receive(app, channel="web", identity=token_hash, text=None, media=[saved],
                                 channel_message_id=channel_message_id,
-                                meta={"language": conv["language"], "token_hash": token_hash})
+                                meta={"language": conv["language"], "token_hash": token_hash,
+                                      "conversation_id": conv["id"],
+                                      "client_hash": client_address.client_hash(app, client_address.of(request))})
     body = {"message_id": result["message_id"], "conversation_id": result["conversation_id"],
             "duplicate": result["duplicate"],
             "media": {k: saved[k] for k in ("filename", "content_type", "size")}}
     return web.Response(text=json.dumps(body), status=201, content_type="application/json", headers=cors(request))
 
 
-def add_routes(app: web.Application) -> None:
+def add_routes(app: web.Application, conversation_of_token) -> None:
+    """`conversation_of_token(app, token) -> dict | None` comes from the adapter (it owns tokens)."""
+    app["web_token_conversation"] = conversation_of_token
     app.router.add_post(UPLOAD_PATH, upload)
     app.router.add_route("OPTIONS", UPLOAD_PATH, preflight)

@@ -10,18 +10,20 @@ Status callbacks: `POST /webhooks/whatsapp/status` moves the delivery status for
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from datetime import datetime
 from typing import Any
 
 from aiohttp import web
 
-from connectors import bus, flow, outbox, store
+from connectors import bus, flow, outbox, shops, store
 from connectors.channel import Channel
 from connectors import message_templates as wa_templates
 from connectors.channels.whatsapp import inbound_media
 from connectors.channels.whatsapp.sending import (TwilioSendError, TwilioSettings, already_sent, make_client,
-                                                  send_parts, send_template)
+                                                  send_parts, send_template, whatsapp_address)
+from helpdesk.shops import normalize_number
 from connectors.channels.whatsapp.wire import (
     EMPTY_TWIML,
     WebhookError,
@@ -129,11 +131,11 @@ def _language_hint(identity: str) -> str | None:
     return None  # Belgium (+32) speaks both: let the text decide
 
 
-def _last_buttons(app: web.Application, identity: str) -> list[dict] | None:
-    """Buttons of the bot's last message, if it is the newest message of the open conversation."""
+def _last_buttons(app: web.Application, identity: str, shop: str) -> list[dict] | None:
+    """Buttons of the bot's last message, if it is the newest message of the shop's open conversation."""
     db = app["db"]
     contact = store.get_or_create_contact(db, NAME, identity)
-    conv = store.open_conversation_for_contact(db, contact["id"])
+    conv = store.open_conversation_for_contact(db, contact["id"], shop)
     if conv is None:
         return None
     recent = store.list_messages(db, conv["id"], limit=1)
@@ -155,9 +157,15 @@ async def webhook(request: web.Request) -> web.Response:
         state["stats"]["rejected"] += 1
         return _text(400, f"malformed WhatsApp webhook: {exc}")
     text = msg.text
+    # The number the customer wrote to picks the shop (shops.yml whatsapp_from), else the default shop.
+    shop = shops.for_whatsapp(app, msg.meta.get("To"))
     # Twilio quick-reply buttons carry their payload; our numbered choices map back to theirs.
-    payload = msg.meta.get("ButtonPayload") or (pick_button(text, _last_buttons(app, msg.identity)) if text else None)
+    payload = msg.meta.get("ButtonPayload") or (
+        pick_button(text, _last_buttons(app, msg.identity, shop.id)) if text else None)
     meta = dict(msg.meta)
+    meta["shop"] = shop.id
+    if msg.meta.get("To"):
+        meta["shop_address"] = whatsapp_address(normalize_number(msg.meta["To"]))
     if payload:
         meta["typed"] = text
         text = payload
@@ -210,6 +218,14 @@ def _media_urls(message: dict) -> list[str]:
     return urls[:10]
 
 
+def _sender_cfg(cfg: TwilioSettings, conversation: dict) -> TwilioSettings:
+    """Reply from the number the customer wrote to (a shop's own number), else TWILIO_WHATSAPP_FROM."""
+    address = conversation.get("shop_address")
+    if not address or not address.startswith("whatsapp:") or address == cfg.whatsapp_from:
+        return cfg
+    return dataclasses.replace(cfg, whatsapp_from=address)
+
+
 async def send(app: web.Application, conversation: dict, message: dict) -> str | None:
     """The outbox's sender: one message, split into <=1600-character parts; returns the last SID."""
     state = app["whatsapp"]
@@ -225,11 +241,12 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
     if not parts:
         parts = [""]
     done: list[str] = state["partial"].get(message["id"], [])
+    cfg = _sender_cfg(state["cfg"], conversation)
     try:
         if not done and message.get("attempts"):
             # A retry, or a resume after a crash: an earlier attempt may have reached Twilio (a
             # timeout, or a kill between Twilio's answer and our "sent"). Ask Twilio what it has.
-            done = await asyncio.to_thread(already_sent, state["client"], state["cfg"], contact["identity"],
+            done = await asyncio.to_thread(already_sent, state["client"], cfg, contact["identity"],
                                            parts, datetime.fromisoformat(message["created_at"]))
             if done:
                 log.info("message %s: %d of %d part(s) already at Twilio; not sent again",
@@ -238,7 +255,7 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
         if not todo:
             state["partial"].pop(message["id"], None)
             return done[-1]
-        sids = await asyncio.to_thread(send_parts, state["client"], state["cfg"], contact["identity"], todo,
+        sids = await asyncio.to_thread(send_parts, state["client"], cfg, contact["identity"], todo,
                                        [] if done else media_urls)
     except TwilioSendError as exc:
         if exc.sent_sids:

@@ -173,13 +173,55 @@ def render_buttons(text: str, buttons: list[dict] | None) -> str:
     return (text.rstrip() + "\n\n" if text.strip() else "") + "\n".join(lines)
 
 
+# Ordinal words customers type for a numbered choice, NL and FR (accents folded away).
+ORDINALS = {
+    "een": 1, "eerste": 1, "eerst": 1, "un": 1, "une": 1, "premier": 1, "premiere": 1, "one": 1, "first": 1,
+    "twee": 2, "tweede": 2, "deux": 2, "deuxieme": 2, "second": 2, "seconde": 2, "two": 2,
+    "drie": 3, "derde": 3, "trois": 3, "troisieme": 3, "three": 3, "third": 3,
+    "vier": 4, "vierde": 4, "quatre": 4, "quatrieme": 4,
+    "vijf": 5, "vijfde": 5, "cinq": 5, "cinquieme": 5,
+}
+# Words around the choice that carry nothing: "de eerste", "nummer 2", "la deuxième svp", "optie 3".
+_FILLER = {"de", "het", "die", "dat", "le", "la", "l", "les", "nummer", "nr", "n", "no", "num", "numero",
+           "optie", "keuze", "option", "choix", "antwoord", "reponse", "graag", "aub", "svp", "aub",
+           "alstublieft", "alsjeblieft", "merci", "dank", "ok", "oke", "ja", "oui", "is", "c", "est", "ce",
+           "vraag", "question", "je", "neem", "prends", "wil", "veux", "kies", "choisis"}
+_ARTICLES = {"een", "un", "une", "one"}  # "een vraag" is not choice 1; "een" alone is
+_NUMBER_WORD = re.compile(r"^(\d{1,2})(?:e|de|ste|er|re|eme|ieme|st|nd|rd|th)?$")
+
+
+def choice_number(text: str) -> int | None:
+    """'2', 'de eerste', 'la deuxième', 'nummer 2', 'le 3', '2e', 'n°2' -> the number; else None.
+
+    Only short replies count: every word must be the number or a filler word, so "ik heb 2
+    vragen over mijn factuur" is not a choice."""
+    import unicodedata
+
+    folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+    words = re.findall(r"[a-z0-9]+", folded.replace("°", " "))
+    if not words or len(words) > 4:
+        return None
+    found: list[int] = []
+    for w in words:
+        m = _NUMBER_WORD.match(w)
+        if m:
+            found.append(int(m.group(1)))
+        elif w in ORDINALS and (w not in _ARTICLES or len(words) == 1):
+            found.append(ORDINALS[w])
+        elif w not in _FILLER:
+            return None
+    return found[0] if len(found) == 1 else None
+
+
 def pick_button(text: str, buttons: list[dict] | None) -> str | None:
-    """Map a reply '2' or a button title back to its payload (the reverse of render_buttons)."""
+    """Map a reply '2', 'de tweede', 'la deuxième', 'nummer 2' or a button title back to its
+    payload (the reverse of render_buttons)."""
     if not buttons:
         return None
     t = text.strip().rstrip(".").strip().lower()
-    if t.isdigit() and 1 <= int(t) <= len(buttons):
-        return buttons[int(t) - 1].get("payload")
+    n = choice_number(t)
+    if n is not None and 1 <= n <= len(buttons):
+        return buttons[n - 1].get("payload")
     for b in buttons:
         if str(b.get("title", "")).strip().lower() == t:
             return b.get("payload")

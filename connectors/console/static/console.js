@@ -146,6 +146,7 @@ function convItem(c, pending) {
   const tags = el("div", "row");
   tags.append(el("span", `badge ${c.channel}`, LABELS.channel[c.channel] || c.channel));
   tags.append(el("span", "badge lang", LABELS.lang[c.language] || c.language || "?"));
+  if (c.shop_name) { const b = el("span", "badge shop", c.shop_name); b.dataset.shop = c.shop; tags.append(b); }
   if (c.handoff_reason) tags.append(el("span", "badge reason", LABELS.reason[c.handoff_reason] || c.handoff_reason));
   if (!pending && c.assigned_agent_name && state.me.role === "admin") tags.append(el("span", "assignee", c.assigned_agent_name));
   li.append(row, tags, el("div", "last", c.last_message || "—"));
@@ -165,7 +166,17 @@ function convItem(c, pending) {
 async function loadQueue() {
   if (!state.me) return;
   let data;
-  try { data = await api("GET", "/queue"); } catch (e) { if (e.status !== 401) toast(e.message, true); return; }
+  const filter = $("shop-filter");
+  const wanted = filter.value;
+  try { data = await api("GET", "/queue" + (wanted ? "?shop=" + encodeURIComponent(wanted) : "")); }
+  catch (e) { if (e.status !== 401) toast(e.message, true); return; }
+  if (filter.options.length !== data.shops.length + 1) {  // the shops this agent works for
+    filter.replaceChildren(el("option", null, "All my shops"), ...data.shops.map((s) => {
+      const o = el("option", null, s.name); o.value = s.id; return o;
+    }));
+    filter.firstChild.value = ""; filter.value = wanted;
+  }
+  filter.parentElement.hidden = data.shops.length < 2;
   const q = $("queue"), mine = $("mine");
   const focusedId = document.activeElement && document.activeElement.classList.contains("conv-item")
     ? document.activeElement.dataset.id : null;
@@ -176,6 +187,8 @@ async function loadQueue() {
   $("queue-count").textContent = data.pending.length; $("queue-empty").hidden = data.pending.length > 0;
   $("mine-count").textContent = data.mine.length; $("mine-empty").hidden = data.mine.length > 0;
 }
+
+$("shop-filter").addEventListener("change", () => loadQueue());
 
 setInterval(() => {
   document.querySelectorAll(".conv-item .wait").forEach((w) => { if (w.dataset.since) w.textContent = waited(w.dataset.since); });
@@ -239,6 +252,7 @@ function renderDetail(d) {
   const meta = $("conv-meta"); meta.replaceChildren();
   meta.append(el("span", `badge ${c.channel}`, LABELS.channel[c.channel] || c.channel),
               el("span", "badge lang", LABELS.lang[c.language] || c.language || "?"));
+  if (c.shop_name) meta.append(el("span", "badge shop", c.shop_name));
   const stateText = { bot: "with the bot", pending: `waiting (#${c.position || "?"} in queue)`,
                       agent: `with ${c.assigned_agent_name || "an agent"}`, closed: "closed" }[c.state] || c.state;
   meta.append(el("span", "", stateText));

@@ -6,6 +6,7 @@
  *     window.HelpdeskWidget = {
  *       gatewayUrl: "https://chat.example.shop",  // default: where this script was loaded from
  *       language: "nl",                            // "nl" | "fr" (default: <html lang>, then browser)
+ *       shop: "mister-auto",                       // shops.yml id (default: the gateway's default shop)
  *       shopName: "My Shop",
  *       colors: { primary: "#0f766e", onPrimary: "#ffffff", background: "#ffffff" },
  *       open: false                                // open the panel on load
@@ -13,7 +14,7 @@
  *   </script>
  *   <script src="https://chat.example.shop/widget.js" async></script>
  *
- * The session token is kept in localStorage ("helpdesk.token") so a reload or a reconnect
+ * The session token is kept in localStorage ("helpdesk.token", "helpdesk.token.<shop>" with a shop) so a reload or a reconnect
  * resumes the same conversation and its history. Everything lives in a shadow root, so the
  * shop's CSS cannot break the widget and the widget's CSS cannot leak into the shop.
  */
@@ -34,7 +35,8 @@
   var background = colors.background || "#ffffff";
   var shopName = cfg.shopName || "Shop";
   var openOnLoad = cfg.open === true;
-  var TOKEN_KEY = "helpdesk.token";
+  var shop = typeof cfg.shop === "string" && cfg.shop ? cfg.shop : null;
+  var TOKEN_KEY = shop ? "helpdesk.token." + shop : "helpdesk.token";  // two shops' widgets, two sessions
   var SOUND_KEY = "helpdesk.widget.sound";
   var MAX_TEXT = 4000;
   var MAX_IMAGE = 5 * 1024 * 1024;  // the server checks too (WEBCHAT_MAX_IMAGE_BYTES, magic bytes)
@@ -371,8 +373,9 @@
 
   function connect() {
     var token = storageGet();
-    var url = gateway.replace(/^http/, "ws") + "/ws/chat?lang=" + lang + (token ? "&token=" + encodeURIComponent(token) : "");
-    var refused = false;
+    var url = gateway.replace(/^http/, "ws") + "/ws/chat?lang=" + lang +
+      (shop ? "&shop=" + encodeURIComponent(shop) : "") + (token ? "&token=" + encodeURIComponent(token) : "");
+    var refused = false, stop = false;
     ws = new WebSocket(url);
     ws.onmessage = function (ev) {
       var f;
@@ -405,12 +408,14 @@
       } else if (f.type === "error") {
         if (f.id) outbox = outbox.filter(function (fr) { return fr.id !== f.id; });  // refused: not retried
         if (f.code === "invalid_token") { refused = true; storageSet(null); }
+        else if (f.code === "unknown_shop") { stop = true; notice(f.message || T.error, true); }  // a config error: retrying cannot help
         else notice(f.code === "too_long" ? T.tooLong : f.code === "bad_email" ? T.badEmail : (f.message || T.error), true);
       }
     };
     ws.onclose = function () {
       connected = false; setStatus();
       typing.classList.remove("on");
+      if (stop) return;
       var wait = refused ? 0 : Math.min(15000, 500 * Math.pow(2, retry++));
       setTimeout(connect, wait);
     };
