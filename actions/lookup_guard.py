@@ -1,4 +1,5 @@
-"""Failed order lookups per sender, per client address and per target (SQLite `lookup_failures`).
+"""Failed order lookups per sender, per client address and per target (table `lookup_failures`:
+in ORDERS_DB, or on Postgres with DATABASE_URL so every action server counts the same failures).
 
 The per-conversation limit lives in the `failed_lookups` slot; this table stops probing across
 conversations. A web visitor without a token is a new customer each time, so counting per sender
@@ -62,14 +63,30 @@ def window() -> dt.timedelta:
     return dt.timedelta(hours=settings.current().LOOKUP_FAILURE_WINDOW_HOURS)
 
 
-def _table(path: str | None = None) -> sqlite_utils.db.Table:
+_pg: dict[str, object] = {}  # DATABASE_URL -> one connection per action-server process
+
+
+def _db(path: str | None = None):
+    """Where the counts live: Postgres at DATABASE_URL when set (every action server, on any
+    machine, sees the same counts), else the SQLite file ORDERS_DB. Same SQL on both
+    (helpdesk/sql.py)."""
+    url = None if path else settings.current().DATABASE_URL
+    if url:
+        if url not in _pg:
+            from helpdesk.sql import PgDatabase
+
+            db = PgDatabase(url)
+            migrate.apply(db, MIGRATIONS)  # shares `_migrations` with the gateway's steps: names differ
+            _pg[url] = db
+        return _pg[url]
     path = path or settings.current().ORDERS_DB
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(path)
+    db.conn.isolation_level = None  # autocommit, like the gateway's store
     if path not in _migrated:
         migrate.apply(db.conn, MIGRATIONS)
         _migrated.add(path)
-    return db["lookup_failures"]
+    return db
 
 
 def _now() -> dt.datetime:
@@ -77,12 +94,14 @@ def _now() -> dt.datetime:
 
 
 def record_failure(identity: str, path: str | None = None) -> None:
-    _table(path).insert({"identity": identity, "at": _now().isoformat()})
+    record_failures([identity], path)
 
 
 def record_failures(keys: list[str | None], path: str | None = None) -> None:
-    at = _now().isoformat()
-    _table(path).insert_all([{"identity": key, "at": at} for key in keys if key])
+    at, db = _now().isoformat(), _db(path)
+    for key in keys:
+        if key:
+            db.execute("INSERT INTO lookup_failures (identity, at) VALUES (?, ?)", (key, at))
 
 
 def blocked(keys: list[str | None], path: str | None = None) -> bool:
@@ -92,7 +111,9 @@ def blocked(keys: list[str | None], path: str | None = None) -> bool:
 
 def recent_failures(identity: str, path: str | None = None) -> int:
     since = (_now() - window()).isoformat()
-    return _table(path).count_where("identity = ? and at >= ?", [identity, since])
+    row = _db(path).execute("SELECT COUNT(*) FROM lookup_failures WHERE identity = ? AND at >= ?",
+                            (identity, since)).fetchone()
+    return int(row[0])
 
 
 def is_blocked(identity: str, path: str | None = None) -> bool:

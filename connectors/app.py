@@ -39,7 +39,7 @@ def create_app(settings: dict[str, Any] | None = None) -> web.Application:
     app = web.Application(client_max_size=1024 * 1024)
     app["settings"] = resolve_settings(settings)
     _check_shops(app)
-    app["db"] = store.open_db(app["settings"].HELPDESK_DB)
+    app["db"] = store.open_configured(app["settings"])
     app["rasa_token"] = install_token("RASA_TOKEN", app["settings"])  # Rasa's API: trackers, hand-back
     bus.setup(app)
     outbox.setup(app)

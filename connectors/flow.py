@@ -136,8 +136,14 @@ async def receive(app: web.Application, *, channel: str, identity: str, text: st
                                       conversation_id=meta.get("conversation_id"),
                                       client_hash=meta.get("client_hash"),
                                       shop=meta.get("shop"), shop_address=meta.get("shop_address"))
-    msg = store.add_message(db, conv["id"], direction="in", author="customer", text=text,
-                            status="received", media=media, channel_message_id=channel_message_id)
+    try:
+        msg = store.add_message(db, conv["id"], direction="in", author="customer", text=text,
+                                status="received", media=media, channel_message_id=channel_message_id,
+                                channel=channel)
+    except store.DuplicateInbound as dup:  # the same webhook raced in on another gateway
+        stats.count(app, channel, "duplicates")
+        return {"conversation_id": dup.existing["conversation_id"], "message_id": dup.existing["id"],
+                "duplicate": True}
     conv = store.update_conversation(db, conv["id"], last_customer_message_at=msg["created_at"])
     bus.publish(app, "message", msg)
     stats.count(app, channel, "received")
@@ -250,7 +256,8 @@ async def _ask_rasa(app: web.Application, conv: dict, text: str, language: str) 
         try:
             return await rasa_client.turn(app["http"], rasa_url, conv["id"], text, language,
                                           conv["channel"], f"contact:{conv['contact_id']}",
-                                          client=conv.get("client_hash"), shop=shops.of(app, conv).id)
+                                          client=conv.get("client_hash"), shop=shops.of(app, conv).id,
+                                          spread=bool(app["settings"].REDIS_URL))
         except rasa_client.RasaError as exc:
             log.warning("Rasa turn for %s failed (attempt %d): %s", conv["id"], attempt + 1, exc)
             last_error = str(exc)

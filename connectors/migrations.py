@@ -154,6 +154,30 @@ FORGOTTEN = """
 ALTER TABLE conversations ADD COLUMN forgotten_at TEXT
 """
 
+# Several gateways on one store (docs/scaling.md): an outbound row is sent by the gateway that
+# holds its lease (claimed_by, claimed_until), and an inbound channel message id is unique per
+# channel, so a webhook redelivered to another gateway is stored once. `inbound_channel` is set
+# only on inbound rows with a channel message id (the first of any old duplicates).
+SCALE_OUT = """
+ALTER TABLE messages ADD COLUMN claimed_by TEXT;
+ALTER TABLE messages ADD COLUMN claimed_until TEXT;
+ALTER TABLE messages ADD COLUMN inbound_channel TEXT;
+UPDATE messages SET inbound_channel = (SELECT c.channel FROM conversations c WHERE c.id = messages.conversation_id)
+ WHERE id IN (SELECT MIN(m.id) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+              WHERE m.direction = 'in' AND m.channel_message_id IS NOT NULL
+              GROUP BY c.channel, m.channel_message_id);
+CREATE UNIQUE INDEX IF NOT EXISTS messages_inbound_unique ON messages(inbound_channel, channel_message_id)
+"""
+
+# Jobs that must run on one gateway only (the IMAP poller): a lease row per job (store.hold_lease).
+LEASES = """
+CREATE TABLE IF NOT EXISTS leases (
+    name TEXT PRIMARY KEY,
+    owner TEXT,
+    until TEXT
+)
+"""
+
 MIGRATIONS: list[Migration] = [
     ("0001_core", CORE),
     ("0002_agent_sessions", AGENT_SESSIONS),
@@ -167,4 +191,6 @@ MIGRATIONS: list[Migration] = [
     ("1003_conversation_shop_address", CONVERSATION_SHOP_ADDRESS),
     ("1301_csat", CSAT),
     ("1302_forgotten", FORGOTTEN),
+    ("1101_scale_out", SCALE_OUT),
+    ("1102_leases", LEASES),
 ]

@@ -5,6 +5,9 @@ sees it. One worker task per app sends due messages: in order within a conversat
 across conversations. A retryable failure is retried with exponential backoff; after
 `MAX_ATTEMPTS`, or on a permanent failure, the message is `failed` (an agent can see it).
 After a restart the worker simply finds the `queued` rows again, so nothing is lost.
+Several gateways may share one store: a gateway sends a message only after `store.claim_outbound`
+gave it the lease, so none is sent twice; a conversation whose next message another gateway holds
+is left to that gateway (order within a conversation is kept).
 
 Adapters register `async def send(app, conversation, message) -> str | None` per channel and raise
 `SendError(retryable=...)` when delivery fails.
@@ -13,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections import ChainMap, Counter
 from datetime import datetime
 from typing import Awaitable, Callable
@@ -31,6 +35,7 @@ BACKOFF_CAP = 300.0
 IDLE_POLL = 5.0  # the worker also wakes on enqueue; this only bounds a missed wake-up
 ROWS_PER_CHANNEL = 200  # due rows read per channel per pass
 MAX_INFLIGHT_PER_CHANNEL = 16  # conversations of one channel being delivered at the same time
+CLAIM_LEASE = 120.0  # seconds a gateway holds a message it is sending (longer than any send takes)
 
 
 class SendError(Exception):
@@ -54,6 +59,7 @@ def setup(app: web.Application) -> None:
     app["outbox_wake"] = asyncio.Event()
     app["outbox_worker"] = []  # the worker task, once started
     app["outbox_flags"] = {"stopping": False}
+    app["outbox_owner"] = uuid.uuid4().hex  # this gateway's name on the messages it claims
 
 
 def register_sender(app_or_channel, channel_or_send=None, send: Sender | None = None) -> None:
@@ -175,8 +181,18 @@ async def _deliver(app: web.Application, msg: dict) -> None:
 
 
 async def _send_in_order(app: web.Application, messages: list[dict]) -> None:
+    db, owner = app["db"], app["outbox_owner"]
     for msg in messages:
-        await _deliver(app, msg)
+        if not store.claim_outbound(db, msg["id"], owner, CLAIM_LEASE):
+            break  # another gateway is sending this conversation's messages
+        fresh = store.get_message(db, msg["id"])
+        if fresh is None or fresh["status"] != "queued":
+            store.release_outbound(db, msg["id"], owner)
+            continue  # sent by another gateway between our read and our claim
+        try:
+            await _deliver(app, fresh)
+        finally:
+            store.release_outbound(db, msg["id"], owner)
         current = store.get_message(app["db"], msg["id"])
         if current and current["status"] == "queued":
             break  # keep the conversation's order: later messages wait for this retry

@@ -3,15 +3,19 @@
 One Rasa sender id per conversation (the conversation id); language and channel travel as
 metadata so actions answer in the conversation's language.
 
-`RASA_URL` may name several Rasa servers, comma-separated. Each conversation then belongs to one
-of them, chosen by a hash of its id: its tracker and its lock live in that server's memory, so
-turns, tracker reads and the hand-back must all reach the same one. One Rasa server handles
-turns on one core (~60 ms of CPU each); two of them use both cores of a small machine.
+`RASA_URL` may name several Rasa servers, comma-separated. Trackers live in a shared SQL tracker
+store (helpdesk/up/endpoints.py), so any server can read any conversation. Without a shared lock
+store (REDIS_URL) each server's lock is in its own memory, so a conversation's turns go to one
+server chosen by a hash of its id; only when that server is unreachable (connection refused: it
+never saw the message) does the next one take the turn. With REDIS_URL (`spread=True`) Rasa's
+locks are in Redis and turns are spread round-robin over all servers: any server takes any
+conversation. One Rasa server handles turns on one core; two of them use both cores.
 """
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 from typing import Any
 
 import aiohttp
@@ -46,9 +50,23 @@ def server_for(rasa_url: str, sender: str) -> str:
     return urls[int.from_bytes(digest[:8], "big") % len(urls)]
 
 
+_round_robin = itertools.count()
+
+
+def candidates(rasa_url: str, sender: str, spread: bool = False) -> list[str]:
+    """Servers to try for `sender`, in order: the owner (by hash) or, with `spread`, the next one
+    round-robin; then every other server (failover when the first refuses the connection)."""
+    urls = servers(rasa_url)
+    if len(urls) == 1:
+        return urls
+    first = urls.index(server_for(rasa_url, sender)) if not spread else next(_round_robin) % len(urls)
+    return urls[first:] + urls[:first]
+
+
 async def turn(session: aiohttp.ClientSession, rasa_url: str, sender: str, message: str,
                language: str, channel: str, sender_identity: str | None = None,
-               client: str | None = None, shop: str | None = None) -> list[dict[str, Any]]:
+               client: str | None = None, shop: str | None = None, *,
+               spread: bool = False) -> list[dict[str, Any]]:
     """Send one customer message; return Rasa's list of bot messages.
 
     `sender_identity` names the customer across conversations (one contact), so the action server
@@ -65,16 +83,28 @@ async def turn(session: aiohttp.ClientSession, rasa_url: str, sender: str, messa
     if shop:
         metadata["shop"] = shop
     body = {"sender": sender, "message": message, "metadata": metadata}
-    try:
-        async with session.post(f"{server_for(rasa_url, sender)}/webhooks/rest/webhook", json=body,
-                                timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT)) as resp:
-            if resp.status != 200:
-                raise RasaError(f"Rasa answered HTTP {resp.status}: {(await resp.text())[:200]}")
-            data = await resp.json(content_type=None)
-    except aiohttp.ClientConnectorError as exc:
-        raise RasaError(f"Rasa unreachable: {exc}", retryable=True) from exc
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-        raise RasaError(f"Rasa failed mid-turn: {type(exc).__name__}: {exc}") from exc
+    refused: RasaError | None = None
+    for url in candidates(rasa_url, sender, spread):
+        try:
+            async with session.post(f"{url}/webhooks/rest/webhook", json=body,
+                                    timeout=aiohttp.ClientTimeout(total=TURN_TIMEOUT)) as resp:
+                if resp.status != 200:
+                    raise RasaError(f"Rasa answered HTTP {resp.status}: {(await resp.text())[:200]}")
+                data = await resp.json(content_type=None)
+            break
+        except aiohttp.ClientConnectorError as exc:  # never reached that server: the next may take it
+            refused = RasaError(f"Rasa unreachable: {exc}", retryable=True)
+        except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as exc:
+            # A kept-alive connection to a server that died (kill -9): reset, not refused. If a
+            # fresh connection is refused the server is gone (it saves the tracker only at the
+            # end of a turn), so the next server takes the turn; a live server may have seen it.
+            if await healthy(session, url, "/"):
+                raise RasaError(f"Rasa failed mid-turn: {type(exc).__name__}: {exc}") from exc
+            refused = RasaError(f"Rasa died: {type(exc).__name__}: {exc}", retryable=True)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            raise RasaError(f"Rasa failed mid-turn: {type(exc).__name__}: {exc}") from exc
+    else:
+        raise refused or RasaError("no Rasa server configured", retryable=True)
     if not isinstance(data, list):
         raise RasaError(f"Rasa answered {type(data).__name__}, expected a list")
     return data
@@ -86,11 +116,19 @@ def _auth(token: str | None) -> dict[str, str]:
 
 
 async def tracker(session: aiohttp.ClientSession, rasa_url: str, sender: str, token: str | None = None) -> dict:
-    """The conversation's tracker (slots the console shows)."""
-    async with session.get(f"{server_for(rasa_url, sender)}/conversations/{sender}/tracker",
-                           params=_auth(token), timeout=aiohttp.ClientTimeout(total=10)) as resp:
-        resp.raise_for_status()
-        return await resp.json(content_type=None)
+    """The conversation's tracker (slots the console shows); from the store shared by all servers,
+    so the next server answers when the owner is down."""
+    urls = candidates(rasa_url, sender)
+    for i, url in enumerate(urls):
+        try:
+            async with session.get(f"{url}/conversations/{sender}/tracker", params=_auth(token),
+                                   timeout=aiohttp.ClientTimeout(total=10)) as resp:
+                resp.raise_for_status()
+                return await resp.json(content_type=None)
+        except aiohttp.ClientConnectorError:
+            if i == len(urls) - 1:
+                raise
+    raise RasaError("no Rasa server configured")
 
 
 async def reset_handoff(session: aiohttp.ClientSession, rasa_url: str, sender: str,
@@ -101,13 +139,19 @@ async def reset_handoff(session: aiohttp.ClientSession, rasa_url: str, sender: s
         {"event": "slot", "name": "faq_misses", "value": 0},
         {"event": "slot", "name": "failed_lookups", "value": 0},
     ]
-    try:
-        async with session.post(f"{server_for(rasa_url, sender)}/conversations/{sender}/tracker/events",
-                                json=events, params=_auth(token), timeout=aiohttp.ClientTimeout(total=10)) as resp:
-            if resp.status >= 400:
-                raise RasaError(f"Rasa answered HTTP {resp.status}: {(await resp.text())[:200]}")
-    except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
-        raise RasaError(f"Rasa unreachable: {exc}") from exc
+    urls = candidates(rasa_url, sender)
+    for i, url in enumerate(urls):
+        try:
+            async with session.post(f"{url}/conversations/{sender}/tracker/events", json=events,
+                                    params=_auth(token), timeout=aiohttp.ClientTimeout(total=10)) as resp:
+                if resp.status >= 400:
+                    raise RasaError(f"Rasa answered HTTP {resp.status}: {(await resp.text())[:200]}")
+                return
+        except aiohttp.ClientConnectorError as exc:
+            if i == len(urls) - 1:
+                raise RasaError(f"Rasa unreachable: {exc}") from exc
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            raise RasaError(f"Rasa unreachable: {exc}") from exc
 
 
 async def healthy(session: aiohttp.ClientSession, url: str, path: str, token: str | None = None) -> bool:

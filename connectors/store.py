@@ -21,7 +21,7 @@ from typing import Any, Iterator
 import sqlite_utils
 
 from connectors.migrations import MIGRATIONS
-from helpdesk import migrate
+from helpdesk import migrate, sql
 
 STATES = ("bot", "pending", "agent", "closed")
 DIRECTIONS = ("in", "out")
@@ -35,6 +35,14 @@ class StoreError(ValueError):
     """Bad input to the store (unknown conversation, invalid state...): nothing was written."""
 
 
+class DuplicateInbound(StoreError):
+    """An inbound channel message id is already stored (maybe by another gateway): `.existing`."""
+
+    def __init__(self, existing: dict) -> None:
+        super().__init__("inbound message already stored")
+        self.existing = existing
+
+
 def now() -> str:
     """Current UTC time as ISO-8601 text (sortable, so SQL can compare timestamps as strings)."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
@@ -45,12 +53,22 @@ def later(seconds: float) -> str:
     return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).isoformat(timespec="milliseconds")
 
 
+def open_configured(settings) -> sqlite_utils.Database:
+    """The store the settings name: Postgres at DATABASE_URL when set, else SQLite at HELPDESK_DB."""
+    return open_db(settings.get("DATABASE_URL") or settings.HELPDESK_DB)
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """Open (and create if needed) the conversations database at `path`.
+    """Open (and create if needed) the conversations database at `path` (a file, or a
+    postgresql:// URL: then a `helpdesk.sql.PgDatabase` with the same surface).
 
     WAL + synchronous=NORMAL: a committed write survives a killed process, and readers (the
     console, tests) never block the gateway's writer.
     """
+    if sql.is_postgres_url(str(path)):  # DATABASE_URL: same queries, through helpdesk/sql.py
+        pg = sql.PgDatabase(str(path))
+        migrate.apply(pg, MIGRATIONS)
+        return pg
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     db = sqlite_utils.Database(str(path))
@@ -75,15 +93,12 @@ def transaction(db: sqlite_utils.Database) -> Iterator[None]:
     db.conn.execute("COMMIT")
 
 
-def _rows(db: sqlite_utils.Database, sql: str, params: tuple | dict = ()) -> list[dict]:
-    cursor = db.execute(sql, params)
-    cols = [c[0] for c in cursor.description]
-    return [dict(zip(cols, row)) for row in cursor.fetchall()]
+def _rows(db: sqlite_utils.Database, query: str, params: tuple | dict = ()) -> list[dict]:
+    return sql.rows(db, query, params)
 
 
-def _row(db: sqlite_utils.Database, sql: str, params: tuple | dict = ()) -> dict | None:
-    rows = _rows(db, sql, params)
-    return rows[0] if rows else None
+def _row(db: sqlite_utils.Database, query: str, params: tuple | dict = ()) -> dict | None:
+    return sql.row(db, query, params)
 
 
 # ---------------------------------------------------------------- contacts
@@ -292,10 +307,12 @@ def add_message(db: sqlite_utils.Database, conversation_id: str, *, direction: s
                 text: str | None, status: str, buttons: list[dict] | None = None,
                 media: list | None = None, internal: bool = False,
                 channel_message_id: str | None = None, agent_id: int | None = None,
-                template: dict | None = None) -> dict:
+                template: dict | None = None, channel: str | None = None) -> dict:
     """Store one message and return its row. Inbound: `received`; outbound: `queued`.
 
-    `template`: a WhatsApp message template to send instead of free text (see migration 1401)."""
+    `template`: a WhatsApp message template to send instead of free text (see migration 1401).
+    An inbound message with a `channel_message_id` and its `channel` is unique (insert-or-get):
+    a second copy raises `DuplicateInbound` carrying the first, even when two gateways race."""
     if direction not in DIRECTIONS:
         raise StoreError(f"direction must be one of {DIRECTIONS}")
     if author not in AUTHORS:
@@ -304,17 +321,24 @@ def add_message(db: sqlite_utils.Database, conversation_id: str, *, direction: s
         raise StoreError(f"status must be one of {STATUSES}")
     require_conversation(db, conversation_id)
     ts = now()
-    cursor = db.execute(
-        "INSERT INTO messages (conversation_id, direction, author, agent_id, text, buttons, media,"
-        " internal, channel_message_id, status, attempts, next_attempt_at, created_at, template)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?)",
-        (conversation_id, direction, author, agent_id, text,
-         json.dumps(buttons, ensure_ascii=False) if buttons else None,
-         json.dumps(media, ensure_ascii=False) if media else None,
-         1 if internal else 0, channel_message_id, status,
-         ts if status == "queued" else None, ts,
-         json.dumps(template, ensure_ascii=False) if template else None),
-    )
+    inbound_channel = channel if direction == "in" and channel_message_id else None
+    try:
+        cursor = db.execute(
+            "INSERT INTO messages (conversation_id, direction, author, agent_id, text, buttons, media,"
+            " internal, channel_message_id, status, attempts, next_attempt_at, created_at, template,"
+            " inbound_channel) VALUES (?,?,?,?,?,?,?,?,?,?,0,?,?,?,?)",
+            (conversation_id, direction, author, agent_id, text,
+             json.dumps(buttons, ensure_ascii=False) if buttons else None,
+             json.dumps(media, ensure_ascii=False) if media else None,
+             1 if internal else 0, channel_message_id, status,
+             ts if status == "queued" else None, ts,
+             json.dumps(template, ensure_ascii=False) if template else None, inbound_channel),
+        )
+    except sql.integrity_errors():
+        existing = find_inbound(db, inbound_channel, channel_message_id) if inbound_channel else None
+        if existing is None:
+            raise
+        raise DuplicateInbound(existing) from None
     return get_message(db, cursor.lastrowid)
 
 
@@ -339,7 +363,7 @@ def list_messages(db: sqlite_utils.Database, conversation_id: str, *, include_in
     rows = _rows(
         db,
         f"SELECT * FROM (SELECT * FROM messages WHERE conversation_id=?{where}"
-        " ORDER BY id DESC LIMIT ?) ORDER BY id",
+        " ORDER BY id DESC LIMIT ?) AS recent ORDER BY id",
         (conversation_id, limit),
     )
     return [_decode_message(r) for r in rows]
@@ -429,6 +453,43 @@ def next_outbound_due_at(db: sqlite_utils.Database, *, after: str | None = None,
                    " AND m.conversation_id NOT IN (SELECT value FROM json_each(:busy))",
                {"after": after or now(), "busy": json.dumps(list(busy))})
     return row["t"] if row else None
+
+
+def claim_outbound(db: sqlite_utils.Database, message_id: int, owner: str, lease_seconds: float) -> bool:
+    """Take the lease on a queued outbound message; False when another gateway holds it.
+
+    One UPDATE decides (claimed by nobody, by us, or its lease expired), so two gateways on one
+    store never both send a message. A gateway that dies mid-send leaves the lease to expire."""
+    cursor = db.execute(
+        "UPDATE messages SET claimed_by=?, claimed_until=? WHERE id=? AND status='queued'"
+        " AND (claimed_by IS NULL OR claimed_by=? OR claimed_until < ?)",
+        (owner, later(lease_seconds), message_id, owner, now()),
+    )
+    return cursor.rowcount == 1
+
+
+def release_outbound(db: sqlite_utils.Database, message_id: int, owner: str) -> None:
+    """Give the lease back (after sent/failed/retry scheduled): any gateway may retry it."""
+    db.execute("UPDATE messages SET claimed_by=NULL, claimed_until=NULL WHERE id=? AND claimed_by=?",
+               (message_id, owner))
+
+
+def hold_lease(db: sqlite_utils.Database, name: str, owner: str, seconds: float) -> bool:
+    """Take or renew the lease on a job that must run on one gateway only (the IMAP poller).
+
+    True while `owner` holds it; another owner gets it only after it expired (its holder died
+    or stopped renewing), so with several gateways exactly one runs the job."""
+    db.execute("INSERT OR IGNORE INTO leases (name, owner, until) VALUES (?, NULL, NULL)", (name,))
+    cursor = db.execute(
+        "UPDATE leases SET owner=?, until=? WHERE name=? AND (owner IS NULL OR owner=? OR until < ?)",
+        (owner, later(seconds), name, owner, now()),
+    )
+    return cursor.rowcount == 1
+
+
+def release_lease(db: sqlite_utils.Database, name: str, owner: str) -> None:
+    """A clean stop hands the job over at once instead of after the lease runs out."""
+    db.execute("UPDATE leases SET owner=NULL, until=NULL WHERE name=? AND owner=?", (name, owner))
 
 
 def mark_attempt(db: sqlite_utils.Database, message_id: int) -> None:

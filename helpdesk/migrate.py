@@ -30,6 +30,8 @@ def apply(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[str
     names = [name for name, _ in migrations]
     if len(set(names)) != len(names):
         raise MigrationError(f"duplicate migration names in {names}")
+    if getattr(conn, "dialect", "sqlite") == "postgresql":
+        return _apply_postgres(conn, migrations)
     done = set(applied(conn))
     ran = []
     for name, step in migrations:
@@ -39,6 +41,9 @@ def apply(conn: sqlite3.Connection, migrations: Sequence[Migration]) -> list[str
         conn.isolation_level = None  # we manage the transaction ourselves
         try:
             conn.execute("BEGIN IMMEDIATE")
+            if conn.execute("SELECT 1 FROM _migrations WHERE name=?", (name,)).fetchone():
+                conn.execute("COMMIT")  # another process (a second gateway) ran it meanwhile
+                continue
             if callable(step):
                 step(conn)
             else:
@@ -63,3 +68,33 @@ def _statements(script: str) -> list[str]:
 
 def columns(conn: sqlite3.Connection, table: str) -> set[str]:
     return {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+
+
+PG_LOCK_KEY = 1101  # advisory lock: gateways starting together run each step once
+
+
+def _apply_postgres(db, migrations: Sequence[Migration]) -> list[str]:
+    """The same steps on Postgres (helpdesk/sql.py's PgDatabase): DDL through `execute_ddl`
+    (identity keys), each step in a transaction under an advisory lock."""
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    ran = []
+    for name, step in migrations:
+        db.execute("BEGIN")
+        try:
+            db.execute("SELECT pg_advisory_xact_lock(?)", (PG_LOCK_KEY,))
+            if db.execute("SELECT 1 FROM _migrations WHERE name=?", (name,)).fetchone():
+                db.execute("COMMIT")
+                continue
+            if callable(step):
+                step(db)
+            else:
+                for statement in _statements(step):
+                    db.execute_ddl(statement)
+            db.execute("INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                       (name, datetime.now(timezone.utc).isoformat(timespec="seconds")))
+            db.execute("COMMIT")
+        except Exception as exc:
+            db.execute("ROLLBACK")
+            raise MigrationError(f"migration {name} failed: {exc}") from exc
+        ran.append(name)
+    return ran

@@ -48,11 +48,17 @@ class Settings(BaseSettings):
     TRUST_PROXY_HEADERS: bool = False
     TRUSTED_PROXIES: str | None = None  # besides loopback; comma-separated addresses or CIDRs
     HEALTH_TOKEN: str | None = None  # /healthz details need it (or an admin session)
+    GATEWAYS: int = 1  # gateways `helpdesk up` runs, on ports from HELPDESK_PORT up
+
+    # shared engines for scale-out (docs/scaling.md); unset = SQLite files + in-process bus
+    DATABASE_URL: str | None = None  # postgresql://...: gateway store + Rasa trackers on Postgres
+    REDIS_URL: str | None = None  # redis://...: Rasa lock store + the gateways' pub/sub bus
 
     # Rasa and the action server
     RASA_PORT: int = 5005
     RASA_URL: str | None = None  # default: http://127.0.0.1:<RASA_PORT>; may list several
     RASA_SERVERS: int | None = None  # default: 2 on >= 2 cores, else 1
+    RASA_TRACKER_DB: str | None = None  # default: rasa-trackers.db beside HELPDESK_DB
     ACTIONS_PORT: int = 5055
     ACTIONS_URL: str | None = None  # default: http://127.0.0.1:<ACTIONS_PORT>
     ACTIONS_WARMUP: bool = True
@@ -126,6 +132,8 @@ class Settings(BaseSettings):
             "PUBLIC_URL": self.PUBLIC_URL or f"http://127.0.0.1:{self.HELPDESK_PORT}",
             "RASA_URL": self.RASA_URL or f"http://127.0.0.1:{self.RASA_PORT}",
             "ACTIONS_URL": self.ACTIONS_URL or f"http://127.0.0.1:{self.ACTIONS_PORT}",
+            "RASA_TRACKER_DB": self.RASA_TRACKER_DB
+            or str(Path(self.HELPDESK_DB).resolve().parent / "rasa-trackers.db"),
             "IMAP_PORT": self.IMAP_PORT or (993 if self.IMAP_SSL else 143),
             "SMTP_PORT": self.SMTP_PORT or (465 if self.SMTP_SSL else 587),
         }

@@ -28,3 +28,30 @@ def rasa_stack(tmp_path_factory):
     stack = start_stack(workdir)
     yield stack
     stack.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A private Postgres server (Debian's binaries) on a free loopback port; `.new_database()`
+    gives each test its own database URL. Skipped with the reason when postgresql is not installed."""
+    from support import engines
+
+    if engines.pg_bin_dir() is None:
+        pytest.skip("postgresql is not installed (scripts/system-deps installs it)")
+    server = engines.start_postgres()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    """A private redis-server on a free loopback port (`.url`). Skipped when it is not installed."""
+    import shutil
+
+    from support import engines
+
+    if shutil.which("redis-server") is None:
+        pytest.skip("redis-server is not installed (scripts/system-deps installs it)")
+    server = engines.start_redis()
+    yield server
+    server.stop()

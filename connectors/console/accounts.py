@@ -1,5 +1,7 @@
 """Agent accounts: the `agents` table and argon2 password hashes.
 
+Plain SQL through helpdesk/sql.py, so the same queries run on SQLite and on Postgres.
+
 Only hashes are stored (argon2id via argon2-cffi). Verification of an unknown email still runs a
 hash check against a dummy hash so the response time doesn't tell which emails exist.
 """
@@ -11,6 +13,8 @@ import re
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlite_utils import Database
+
+from helpdesk import sql
 
 ROLES = ("agent", "admin")
 MIN_PASSWORD = 10
@@ -47,12 +51,14 @@ def add(db: Database, email: str, name: str, password: str, role: str = "agent",
         raise ValueError(f"an agent with email {email} already exists")
     row = {"email": email, "name": name.strip(), "role": role, "password_hash": _hasher.hash(password)}
     if existing:
-        db["agents"].update(existing["id"], row)
+        db.execute("UPDATE agents SET name=?, role=?, password_hash=? WHERE id=?",
+                   (row["name"], row["role"], row["password_hash"], existing["id"]))
         if shops is not None:
             set_shops(db, existing["id"], shops)
         return get(db, existing["id"])
-    row["created_at"] = now_iso()
-    agent_id = db["agents"].insert(row).last_pk
+    cursor = db.execute("INSERT INTO agents (email, name, role, password_hash, created_at) VALUES (?,?,?,?,?)",
+                        (email, row["name"], role, row["password_hash"], now_iso()))
+    agent_id = cursor.lastrowid
     if shops:
         set_shops(db, agent_id, shops)
     return get(db, agent_id)
@@ -69,7 +75,7 @@ def disable(db: Database, email: str) -> dict:
     if agent is None:
         raise ValueError(f"no agent with email {email.strip().lower()}")
     if not agent.get("disabled_at"):
-        db["agents"].update(agent["id"], {"disabled_at": now_iso()})
+        db.execute("UPDATE agents SET disabled_at=? WHERE id=?", (now_iso(), agent["id"]))
     return get(db, agent["id"])
 
 
@@ -77,7 +83,7 @@ def enable(db: Database, email: str) -> dict:
     agent = get_by_email(db, email)
     if agent is None:
         raise ValueError(f"no agent with email {email.strip().lower()}")
-    db["agents"].update(agent["id"], {"disabled_at": None})
+    db.execute("UPDATE agents SET disabled_at=NULL WHERE id=?", (agent["id"],))
     return get(db, agent["id"])
 
 
@@ -86,7 +92,7 @@ def remove(db: Database, email: str) -> dict:
     agent = get_by_email(db, email)
     if agent is None:
         raise ValueError(f"no agent with email {email.strip().lower()}")
-    db["agents"].delete(agent["id"])
+    db.execute("DELETE FROM agents WHERE id=?", (agent["id"],))
     return agent
 
 
@@ -115,19 +121,17 @@ def shops_of(db: Database, agent: dict) -> list[str] | None:
 
 
 def get(db: Database, agent_id: int) -> dict | None:
-    rows = list(db["agents"].rows_where("id = ?", [agent_id]))
-    return rows[0] if rows else None
+    return sql.row(db, "SELECT * FROM agents WHERE id=?", (agent_id,))
 
 
 def get_by_email(db: Database, email: str) -> dict | None:
-    rows = list(db["agents"].rows_where("email = ?", [email.strip().lower()]))
-    return rows[0] if rows else None
+    return sql.row(db, "SELECT * FROM agents WHERE email=?", (email.strip().lower(),))
 
 
 def list_all(db: Database) -> list[dict]:
     return [public(a) | {"created_at": a["created_at"], "disabled_at": a.get("disabled_at"),
                          "shops": shops_of(db, a)}
-            for a in db["agents"].rows_where(order_by="id")]
+            for a in sql.rows(db, "SELECT * FROM agents ORDER BY id")]
 
 
 def check_password(password_hash: str | None, password: str) -> bool:

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from sqlite_utils import Database
 
+from helpdesk import sql
 from connectors.console import accounts
 
 COOKIE = "helpdesk_agent"
@@ -38,11 +39,10 @@ def create_session(db: Database, agent_id: int, hours: int = SESSION_HOURS) -> t
     """New session for an agent; returns (cookie token, csrf token). Only the token's hash is kept."""
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = dt.datetime.now(dt.timezone.utc)
-    db["agent_sessions"].insert({
-        "token_hash": _hash(token), "agent_id": agent_id, "csrf_token": csrf,
-        "created_at": now.isoformat(timespec="seconds"),
-        "expires_at": (now + dt.timedelta(hours=hours)).isoformat(timespec="seconds"),
-    })
+    db.execute("INSERT INTO agent_sessions (token_hash, agent_id, csrf_token, created_at, expires_at)"
+               " VALUES (?,?,?,?,?)",
+               (_hash(token), agent_id, csrf, now.isoformat(timespec="seconds"),
+                (now + dt.timedelta(hours=hours)).isoformat(timespec="seconds")))
     return token, csrf
 
 
@@ -50,12 +50,11 @@ def lookup(db: Database, token: str | None) -> tuple[dict, dict] | None:
     """(session, agent) for a live cookie token, else None (expired sessions are deleted)."""
     if not token:
         return None
-    rows = list(db["agent_sessions"].rows_where("token_hash = ?", [_hash(token)]))
-    if not rows:
+    session = sql.row(db, "SELECT * FROM agent_sessions WHERE token_hash=?", (_hash(token),))
+    if session is None:
         return None
-    session = rows[0]
     if session["expires_at"] <= accounts.now_iso():
-        db["agent_sessions"].delete(session["token_hash"])
+        db.execute("DELETE FROM agent_sessions WHERE token_hash=?", (session["token_hash"],))
         return None
     agent = accounts.get(db, session["agent_id"])
     if agent is None or not accounts.active(agent):
@@ -87,8 +86,7 @@ def release_agent_conversations(db: Database, agent_id: int) -> int:
 
 def end_session(db: Database, token: str | None) -> None:
     if token:
-        db.execute("DELETE FROM agent_sessions WHERE token_hash = ?", [_hash(token)])
-        db.conn.commit()
+        db.execute("DELETE FROM agent_sessions WHERE token_hash = ?", (_hash(token),))
 
 
 class _LRU(OrderedDict):

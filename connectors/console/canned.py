@@ -7,11 +7,11 @@ All SQL for the table lives here; validation errors are CannedError with a messa
 from __future__ import annotations
 
 import re
-import sqlite3
 
 from sqlite_utils import Database
 
 from connectors import store
+from helpdesk import sql
 
 DEFAULT_SHOP = "default"
 LANGUAGES = ("nl", "fr")
@@ -57,18 +57,17 @@ def _clean(body: dict, partial: bool = False) -> dict:
 
 
 def get(db: Database, canned_id: int) -> dict | None:
-    rows = list(db.query("SELECT * FROM canned_responses WHERE id = ?", [canned_id]))
-    return rows[0] if rows else None
+    return sql.row(db, "SELECT * FROM canned_responses WHERE id = ?", [canned_id])
 
 
 def list_for(db: Database, shop_id: str | None = None, language: str | None = None) -> list[dict]:
     """A shop's responses (a language's only, when given), by shortcut."""
-    sql, params = "SELECT * FROM canned_responses WHERE 1=1", []
+    query, params = "SELECT * FROM canned_responses WHERE 1=1", []
     if shop_id:
-        sql, params = sql + " AND shop_id = ?", params + [shop_id]
+        query, params = query + " AND shop_id = ?", params + [shop_id]
     if language:
-        sql, params = sql + " AND language = ?", params + [language]
-    return list(db.query(sql + " ORDER BY shop_id, language, shortcut", params))
+        query, params = query + " AND language = ?", params + [language]
+    return sql.rows(db, query + " ORDER BY shop_id, language, shortcut", params)
 
 
 def create(db: Database, body: dict, agent_id: int | None) -> dict:
@@ -79,7 +78,7 @@ def create(db: Database, body: dict, agent_id: int | None) -> dict:
             "INSERT INTO canned_responses (shop_id, language, shortcut, title, text, created_by, created_at,"
             " updated_at) VALUES (?,?,?,?,?,?,?,?)",
             [data["shop_id"], data["language"], data["shortcut"], data["title"], data["text"], agent_id, ts, ts])
-    except sqlite3.IntegrityError:
+    except sql.integrity_errors():
         raise CannedError(f"/{data['shortcut']} already exists for {data['shop_id']} in {data['language']}") from None
     return get(db, cursor.lastrowid)
 
@@ -94,7 +93,7 @@ def update(db: Database, canned_id: int, body: dict) -> dict | None:
     try:
         db.execute(f"UPDATE canned_responses SET {sets}, updated_at = ? WHERE id = ?",
                    [*data.values(), store.now(), canned_id])
-    except sqlite3.IntegrityError:
+    except sql.integrity_errors():
         raise CannedError("that shortcut already exists for this shop and language") from None
     return get(db, canned_id)
 

@@ -19,10 +19,10 @@ DEMO_EMAIL = "demo@helpdesk.local"
 
 
 def _db() -> Database:
-    """The gateway's database, opened the gateway's way (same schema, WAL)."""
+    """The gateway's database, opened the gateway's way (DATABASE_URL or HELPDESK_DB, migrated)."""
     from connectors import store
 
-    return store.open_db(settings.current().HELPDESK_DB)
+    return store.open_configured(settings.current())
 
 
 def _read_password() -> str:

@@ -9,6 +9,8 @@ from typing import Callable
 import click
 
 from helpdesk import settings
+from helpdesk.up.endpoints import endpoints_yaml, prepare_tracker_store
+from helpdesk.up.endpoints import rasa_env as tracker_store_env
 from helpdesk.paths import BOT_DIR, MODELS_DIR, RASA_VENV, ROOT, VAR_DIR
 from helpdesk.tokens import install_token
 
@@ -41,16 +43,28 @@ def action_endpoint_yaml(url: str, token: str) -> str:
     return f'action_endpoint:\n  url: "{url}"\n  token: "{token}"\n'
 
 
+def _gateways() -> list[tuple[str, int]]:
+    """(child name, port) per gateway (GATEWAYS), on consecutive ports from HELPDESK_PORT.
+
+    Several gateways share one store and one bus: they need REDIS_URL (a widget on one gateway
+    must see the reply another one delivers); put a load balancer with WebSocket support in front
+    (docs/scaling.md)."""
+    current = settings.current()
+    count = max(1, current.GATEWAYS)
+    if count > 1 and not current.REDIS_URL:
+        raise click.ClickException("GATEWAYS > 1 needs REDIS_URL (live updates between gateways); "
+                                   "see docs/scaling.md")
+    return [("gateway" if i == 0 else f"gateway-{i + 1}", current.HELPDESK_PORT + i) for i in range(count)]
+
+
 def _children(echo) -> list:
-    """The three processes of a running helpdesk, in start order."""
+    """The processes of a running helpdesk, in start order: action server, Rasa servers, gateways."""
     from helpdesk.up.supervisor import Child, http_ok
 
     current = settings.current()
-    port = current.HELPDESK_PORT
     actions_port = current.ACTIONS_PORT
     rasas = _rasa_servers()
     actions_url = f"http://127.0.0.1:{actions_port}"
-    gateway_url = f"http://127.0.0.1:{port}"
     logs = Path(current.HELPDESK_LOG_DIR)
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -61,27 +75,30 @@ def _children(echo) -> list:
     endpoints = logs / f"endpoints-{actions_port}.yml"  # per instance: tests run several at once
     logs.mkdir(parents=True, exist_ok=True)
     rasa_token, actions_token = install_token("RASA_TOKEN"), install_token("ACTIONS_TOKEN")
-    endpoints.write_text(action_endpoint_yaml(f"{actions_url}/webhook", actions_token))
+    endpoints.write_text(endpoints_yaml(current, actions_url, actions_token))
     endpoints.chmod(0o600)
+    Path(current.RASA_TRACKER_DB).parent.mkdir(parents=True, exist_ok=True)
 
     base = dict(os.environ)
     base.update(RASA_TELEMETRY_ENABLED="false", TF_CPP_MIN_LOG_LEVEL="2",
                 OMP_NUM_THREADS=base.get("OMP_NUM_THREADS", "2"))
     actions_env = dict(base, SANIC_HOST="127.0.0.1",
                        PYTHONPATH=os.pathsep.join([str(ROOT), str(BOT_DIR)]))
-    rasa_env = dict(base, PYTHONPATH=str(BOT_DIR))  # custom NLU components: bot/components
-    gateway_env = dict(base, HELPDESK_PORT=str(port), RASA_URL=",".join(url for _, _, url in rasas),
+    rasa_env = dict(base, PYTHONPATH=str(BOT_DIR), **tracker_store_env(current))  # components: bot/components
+    prepare_tracker_store(current)
+    gateway_env = dict(base, RASA_URL=",".join(url for _, _, url in rasas),
                        ACTIONS_URL=actions_url, PYTHONPATH=str(ROOT))
 
     def rasa_ready(url: str) -> Callable[[], bool]:
         return lambda: http_ok(f"{url}/status?token={rasa_token}",
                                lambda status, body: status == 200 and bool((body or {}).get("model_file")))
 
-    def gateway_ready() -> bool:
+    def gateway_ready(gateway_url: str) -> Callable[[], bool]:
         # 200 or 503 with a status means the gateway serves (503: some part is down); the
         # details need HEALTH_TOKEN, which a probe does not need to know it is up.
-        return http_ok(f"{gateway_url}/healthz",
-                       lambda status, body: status in (200, 503) and (body or {}).get("status") in ("ok", "degraded"))
+        return lambda: http_ok(f"{gateway_url}/healthz",
+                               lambda status, body: status in (200, 503)
+                               and (body or {}).get("status") in ("ok", "degraded"))
 
     return [
         Child("actions", [sys.executable, "-m", "actions.server", "--actions", "actions", "-p", str(actions_port)],
@@ -92,8 +109,9 @@ def _children(echo) -> list:
                        "--credentials", str(BOT_DIR / "credentials.yml")],
                 BOT_DIR, rasa_env, logs / f"{name}.log", rasa_ready(url))
           for name, rasa_port, url in rasas),
-        Child("gateway", [sys.executable, "-m", "connectors"], ROOT, gateway_env, logs / "gateway.log",
-              gateway_ready),
+        *(Child(name, [sys.executable, "-m", "connectors"], ROOT, dict(gateway_env, HELPDESK_PORT=str(gw_port)),
+                logs / f"{name}.log", gateway_ready(f"http://127.0.0.1:{gw_port}"))
+          for name, gw_port in _gateways()),
     ]
 
 
@@ -132,6 +150,8 @@ def up(timeout: float) -> None:
             echo(f"  widget script         http://127.0.0.1:{port}/widget.js")
             echo(f"  agent console         http://127.0.0.1:{port}/agent")
             echo(f"  health                http://127.0.0.1:{port}/healthz")
+            for name, gw_port in _gateways()[1:]:
+                echo(f"  {name:<21} http://127.0.0.1:{gw_port}/ (same conversations: put a load balancer in front)")
             echo(f"  WhatsApp webhook      {public.rstrip('/')}/webhooks/whatsapp")
             echo("Ctrl-C stops everything.")
             sup.watch()

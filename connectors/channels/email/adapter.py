@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from typing import Any
 
 from aiohttp import web
@@ -31,6 +32,7 @@ from helpdesk import wording
 log = logging.getLogger(__name__)
 
 NAME = "email"
+POLLER_LEASE = "imap-poller"  # store lease: with several gateways on one store, one polls
 EVENT_IN = "email_in"  # per inbound mail: the headers a reply needs (subject, ids, auto flag)
 REQUIRED = ("IMAP_HOST", "IMAP_USER", "IMAP_PASSWORD", "SMTP_HOST", "SMTP_FROM")
 
@@ -58,7 +60,8 @@ def setup(app: web.Application) -> None:
             ssl=settings.SMTP_SSL,
         ),
         "poll_seconds": max(0.2, settings.IMAP_POLL_SECONDS),
-        "stats": {"last_poll_at": None, "last_poll_error": None},
+        "stats": {"last_poll_at": None, "last_poll_error": None, "poller": None},
+        "poller_owner": uuid.uuid4().hex,
     }
     app.on_startup.append(_start_poller)
     app.on_cleanup.append(_stop_poller)
@@ -87,13 +90,30 @@ async def _stop_poller(app: web.Application) -> None:
             await task
         except asyncio.CancelledError:
             pass
+        try:
+            store.release_lease(app["db"], POLLER_LEASE, app["email"]["poller_owner"])
+        except Exception:  # the store is going away too: the lease simply expires
+            log.warning("could not release the IMAP poller lease")
+
+
+def lease_seconds(poll_seconds: float) -> float:
+    """How long the poller's lease lasts: a few polls (at least 30 s, longer than a slow poll
+    takes), so a dead holder is replaced soon and a live one keeps it."""
+    return max(30.0, 4 * poll_seconds)
 
 
 async def _poll_forever(app: web.Application) -> None:
+    """Poll while this gateway holds the poller lease (several gateways share a store: one polls)."""
     state = app["email"]
     failures = 0
     while True:
         try:
+            if not store.hold_lease(app["db"], POLLER_LEASE, state["poller_owner"],
+                                    lease_seconds(state["poll_seconds"])):
+                state["stats"]["poller"] = "standby"
+                await asyncio.sleep(state["poll_seconds"])
+                continue
+            state["stats"]["poller"] = "active"
             await poll_once(app)
             failures = 0
             wait = state["poll_seconds"]

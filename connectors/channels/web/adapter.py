@@ -133,12 +133,18 @@ async def send(app: web.Application, conversation: dict, message: dict) -> str |
     """Push a reply to the conversation's open sockets. With none open it is still `sent`: the
     widget gets it in the history frame when it reconnects."""
     frame = message_frame(message)
-    for ws in list(app["web_sockets"].get(conversation["id"], ())):
+    await _push(app, conversation["id"], frame)
+    # The widget may be connected to another gateway (several behind a load balancer, REDIS_URL).
+    bus.publish_remote(app, "web_frame", {"conversation_id": conversation["id"], "frame": frame})
+    return f"web-{message['id']}"
+
+
+async def _push(app: web.Application, conversation_id: str, frame: dict) -> None:
+    for ws in list(app["web_sockets"].get(conversation_id, ())):
         try:
             await ws.send_json(frame)
         except (ConnectionError, RuntimeError):
             pass  # closing socket: the history on reconnect covers it
-    return f"web-{message['id']}"
 
 
 def history_frame(db, conversation_id: str) -> dict:
@@ -238,7 +244,8 @@ class _Session:
         self.offered = False
         await self.ws.send_json({"type": "state", "state": conv["state"]})
         await self._maybe_offer_email(conv)
-        self.sub = bus.subscribe(self.app, {"typing", "conversation"}, bus.for_conversation(conv["id"]))
+        self.sub = bus.subscribe(self.app, {"typing", "conversation", "web_frame"},
+                                 bus.for_conversation(conv["id"]))
         self.feed = asyncio.create_task(self._follow(self.sub))
 
     def detach(self) -> None:
@@ -258,7 +265,9 @@ class _Session:
     async def _follow(self, sub: bus.Subscription) -> None:
         async for topic, payload in sub:
             try:
-                if topic == "typing":
+                if topic == "web_frame":  # delivered by another gateway's outbox
+                    await self.ws.send_json(payload["frame"])
+                elif topic == "typing":
                     await self.ws.send_json({"type": "typing", "on": bool(payload.get("on"))})
                 elif topic == "conversation" and payload.get("state") != self.last_state:
                     self.last_state = payload.get("state")
