@@ -22,19 +22,13 @@ from aiohttp import web
 
 from connectors import bus, outbox, store
 
+from helpdesk import wording
+
 log = logging.getLogger(__name__)
 
 ANSWER_WINDOW = dt.timedelta(days=7)  # a digit sent weeks later is a new question, not a rating
 
-QUESTION = {
-    "web": {"nl": "Hoe tevreden ben je over deze hulp? Geef een score van 1 (slecht) tot 5 (uitstekend).",
-            "fr": "Êtes-vous satisfait de cette aide ? Donnez une note de 1 (mauvais) à 5 (excellent)."},
-    "whatsapp": {"nl": "Hoe tevreden ben je over deze hulp? Antwoord met een cijfer van 1 (slecht) tot 5 (uitstekend).",
-                 "fr": "Êtes-vous satisfait de cette aide ? Répondez par un chiffre de 1 (mauvais) à 5 (excellent)."},
-    "email": {"nl": "Hoe tevreden bent u over onze hulp? Antwoord op deze e-mail met een cijfer van 1 (slecht) tot 5 (uitstekend).",
-              "fr": "Êtes-vous satisfait de notre aide ? Répondez à cet e-mail par un chiffre de 1 (mauvais) à 5 (excellent)."},
-}
-THANKS = {"nl": "Bedankt voor je score!", "fr": "Merci pour votre note !"}
+CHANNELS = ("web", "whatsapp", "email")  # where the rating question is asked (wording: csat_question_<channel>)
 
 _SCORE = re.compile(r"^\s*([1-5])\s*(?:/\s*5|★+|\*+|sterren?|étoiles?|etoiles?|stars?|points?|punten)?\s*[.!]?\s*$",
                     re.IGNORECASE)
@@ -67,7 +61,7 @@ def ask(app: web.Application, conv: dict, window_open: bool) -> bool:
 
     `window_open`: WhatsApp's 24-hour window (handoff.whatsapp_window_open), passed in by the
     caller so this module does not import the handoff module that calls it."""
-    if conv["channel"] not in QUESTION:
+    if conv["channel"] not in CHANNELS:
         return False
     if conv["channel"] == "whatsapp" and not window_open:
         return False
@@ -75,7 +69,7 @@ def ask(app: web.Application, conv: dict, window_open: bool) -> bool:
         return False  # asked before
     lang = _lang(conv)
     buttons = [{"title": str(n), "payload": str(n)} for n in range(1, 6)] if conv["channel"] == "web" else None
-    outbox.enqueue(app, conv["id"], QUESTION[conv["channel"]][lang], author="system", buttons=buttons)
+    outbox.enqueue(app, conv["id"], wording.text(f"csat_question_{conv['channel']}", lang), author="system", buttons=buttons)
     store.add_event(app["db"], conv["id"], "csat_asked", "system")
     return True
 
@@ -111,6 +105,6 @@ def take_answer(app: web.Application, *, channel: str, identity: str, text: str 
     if store.csat_answered(db, conv["id"], score):
         store.add_event(db, conv["id"], "csat", "customer", {"score": score})
         if channel != "email":  # one more mail just to say thanks is noise
-            outbox.enqueue(app, conv["id"], THANKS[_lang(conv)], author="system")
+            outbox.enqueue(app, conv["id"], wording.text("csat_thanks", _lang(conv)), author="system")
     bus.publish(app, "message", msg)
     return {"conversation_id": conv["id"], "message_id": msg["id"], "duplicate": False}

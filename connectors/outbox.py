@@ -35,6 +35,7 @@ BACKOFF_CAP = 300.0
 IDLE_POLL = 5.0  # the worker also wakes on enqueue; this only bounds a missed wake-up
 ROWS_PER_CHANNEL = 200  # due rows read per channel per pass
 MAX_INFLIGHT_PER_CHANNEL = 16  # conversations of one channel being delivered at the same time
+MIN_WAIT = 0.05  # a due message still in flight must not make the worker spin without yielding
 CLAIM_LEASE = 120.0  # seconds a gateway holds a message it is sending (longer than any send takes)
 
 

@@ -418,18 +418,20 @@ def due_outbound(db: sqlite_utils.Database, limit_per_channel: int = 200, *,
     (a delivery is in flight) are left out. Each row carries its conversation's `channel`.
     """
     at = at or now()
+    busy = list(busy)
+    # `?` placeholders and an expanded IN list: the same SQL runs on SQLite and Postgres (helpdesk/sql.py)
+    not_busy = f" AND m.conversation_id NOT IN ({','.join('?' for _ in busy)})" if busy else ""
     rows = _rows(
         db,
         "SELECT * FROM (SELECT m.*, c.channel AS channel,"
         " ROW_NUMBER() OVER (PARTITION BY c.channel ORDER BY m.id) AS channel_rank"
         " FROM messages m JOIN conversations c ON c.id = m.conversation_id"
-        f" WHERE {_QUEUED} AND COALESCE(m.next_attempt_at, '') <= :at"
-        " AND m.conversation_id NOT IN (SELECT value FROM json_each(:busy))"
+        f" WHERE {_QUEUED} AND COALESCE(m.next_attempt_at, '') <= ?{not_busy}"
         " AND NOT EXISTS (SELECT 1 FROM messages e WHERE e.conversation_id = m.conversation_id"
         "   AND e.direction='out' AND e.status='queued' AND e.internal=0 AND e.id < m.id"
-        "   AND e.next_attempt_at > :at))"
-        " WHERE channel_rank <= :per ORDER BY id",
-        {"at": at, "busy": json.dumps(list(busy)), "per": limit_per_channel},
+        "   AND e.next_attempt_at > ?)) AS due"
+        " WHERE channel_rank <= ? ORDER BY id",
+        (at, *busy, at, limit_per_channel),
     )
     for row in rows:
         row.pop("channel_rank", None)
@@ -448,10 +450,10 @@ def next_outbound_due_at(db: sqlite_utils.Database, *, after: str | None = None,
     Rows already due but not started (a channel at its concurrency cap) are not counted: the
     worker wakes for them when a delivery finishes, not by polling.
     """
+    busy = list(busy)
+    not_busy = f" AND m.conversation_id NOT IN ({','.join('?' for _ in busy)})" if busy else ""
     row = _row(db, f"SELECT MIN(m.next_attempt_at) AS t FROM messages m WHERE {_QUEUED}"
-                   " AND m.next_attempt_at > :after"
-                   " AND m.conversation_id NOT IN (SELECT value FROM json_each(:busy))",
-               {"after": after or now(), "busy": json.dumps(list(busy))})
+                   f" AND m.next_attempt_at > ?{not_busy}", (after or now(), *busy))
     return row["t"] if row else None
 
 

@@ -13,6 +13,23 @@ LANGS = ("nl", "fr")
 DEFAULT_LANG = "nl"
 
 TEXTS: dict[str, dict[str, str]] = {
+    # ---- gateway: customer satisfaction (connectors/csat.py)
+    "csat_question_web": {
+        "nl": 'Hoe tevreden ben je over deze hulp? Geef een score van 1 (slecht) tot 5 (uitstekend).',
+        "fr": 'Êtes-vous satisfait de cette aide ? Donnez une note de 1 (mauvais) à 5 (excellent).',
+    },
+    "csat_question_whatsapp": {
+        "nl": 'Hoe tevreden ben je over deze hulp? Antwoord met een cijfer van 1 (slecht) tot 5 (uitstekend).',
+        "fr": 'Êtes-vous satisfait de cette aide ? Répondez par un chiffre de 1 (mauvais) à 5 (excellent).',
+    },
+    "csat_question_email": {
+        "nl": 'Hoe tevreden bent u over onze hulp? Antwoord op deze e-mail met een cijfer van 1 (slecht) tot 5 (uitstekend).',
+        "fr": 'Êtes-vous satisfait de notre aide ? Répondez à cet e-mail par un chiffre de 1 (mauvais) à 5 (excellent).',
+    },
+    "csat_thanks": {
+        "nl": 'Bedankt voor je score!',
+        "fr": 'Merci pour votre note !',
+    },
     # ---- bot: order form validation
     "invalid_email": {
         "nl": "Dat lijkt geen geldig e-mailadres. Typ het volledig, bijvoorbeeld naam@voorbeeld.be.",

@@ -27,7 +27,9 @@ def ask(text: str, shop: str | None, channel: str = "web", lang: str = "nl", int
     if shop:
         meta["shop"] = shop
     action = ActionHandoff() if intent == "request_human" else ActionAnswerFaq()
-    return run(action, tracker(text, intent, {"language": lang, "shop": shop}, metadata=meta))
+    events, messages = run(action, tracker(text, intent, {"language": lang, "shop": shop}, metadata=meta))
+    # the FAQ decision marker for the gateway's metrics (custom.faq, no text) is not a reply
+    return events, [m for m in messages if set((m.get("custom") or {})) != {"faq"} or m.get("text")]
 
 
 # ---- shop slot --------------------------------------------------------------------------------

@@ -152,9 +152,9 @@ def test_templates_setting_is_checked_with_clear_errors():
 
 
 async def test_broken_templates_setting_is_reported_not_fatal(make_gateway, twilio):
-    gw = await make_gateway(dict(whatsapp_settings(twilio), TWILIO_TEMPLATES="[oops"))
-    async with aiohttp.ClientSession() as http:
-        async with http.get(gw.url + "/healthz") as r:
+    gw = await make_gateway(dict(whatsapp_settings(twilio), TWILIO_TEMPLATES="[oops", HEALTH_TOKEN="h-token"))
+    async with aiohttp.ClientSession() as http:  # details need the health token (issue 12)
+        async with http.get(gw.url + "/healthz", headers={"Authorization": "Bearer h-token"}) as r:
             health = (await r.json())["channels"]["whatsapp"]
     assert health["on"] is True and "not valid JSON" in health["templates_error"]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from helpdesk import wording
 from connectors import handoff, hours, store
 
 from .conftest import make_agent, make_pending
@@ -88,7 +89,7 @@ async def test_email_gets_no_courtesy_mails(gateway):
     from connectors import csat
 
     # only the queue notice, and the rating question (issue 13: email is asked too)
-    assert notices(gateway.db, conv["id"])[1:] == [csat.QUESTION["email"]["nl"]]
+    assert notices(gateway.db, conv["id"])[1:] == [wording.text("csat_question_email", "nl")]
     assert len(notices(gateway.db, conv["id"])) == 2
 
 

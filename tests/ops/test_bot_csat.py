@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from helpdesk import wording
 from connectors import csat, flow, store
 
 from .conftest import running_gateway, wait_for
@@ -22,7 +23,7 @@ async def test_thanks_after_an_answer_closes_and_asks_for_a_rating(bot_stack, tm
         assert faq[0]["data"]["decision"] == "answer", faq
         await flow.receive(gw.app, channel="web", identity="csat-web", text="Bedankt!")
         await wait_for(lambda: store.get_conversation(db, cid)["state"] == "closed", timeout=90, what="closed")
-        question = [m for m in store.list_messages(db, cid) if m["text"] == csat.QUESTION["web"]["nl"]]
+        question = [m for m in store.list_messages(db, cid) if m["text"] == wording.text("csat_question_web", "nl")]
         assert len(question) == 1 and len(question[0]["buttons"]) == 5
         rated = await flow.receive(gw.app, channel="web", identity="csat-web", text=question[0]["buttons"][4]["payload"])
         assert rated["conversation_id"] == cid and store.get_conversation(db, cid)["csat_score"] == 5

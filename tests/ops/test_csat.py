@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 
+from helpdesk import wording
 from connectors import csat, flow, handoff, report, store
 
 from .conftest import running_gateway
@@ -32,7 +33,7 @@ async def test_agent_close_asks_once_with_buttons_and_a_digit_answers_it(tmp_pat
         handoff.escalate(app, cid, "asked")
         handoff.take(app, cid, AGENT)
         handoff.close(app, cid, "agent:1", AGENT)
-        question = [m for m in outbound(db, cid) if m["text"] == csat.QUESTION["web"]["nl"]]
+        question = [m for m in outbound(db, cid) if m["text"] == wording.text("csat_question_web", "nl")]
         assert len(question) == 1 and [b["payload"] for b in question[0]["buttons"]] == ["1", "2", "3", "4", "5"]
         assert not csat.ask(app, store.get_conversation(db, cid), True)  # asked once only
 
@@ -40,7 +41,7 @@ async def test_agent_close_asks_once_with_buttons_and_a_digit_answers_it(tmp_pat
         assert rated["conversation_id"] == cid  # stored with the closed conversation, no new one
         conv = store.get_conversation(db, cid)
         assert conv["state"] == "closed" and conv["csat_score"] == 4
-        assert outbound(db, cid)[-1]["text"] == csat.THANKS["nl"]
+        assert outbound(db, cid)[-1]["text"] == wording.text("csat_thanks", "nl")
         assert db.execute("SELECT COUNT(*) FROM conversations").fetchone()[0] == 1
         # the question is answered: the next digit is an ordinary message in a new conversation
         again = await flow.receive(app, channel="web", identity="w1", text="5")
@@ -58,7 +59,7 @@ async def test_whatsapp_is_asked_only_inside_the_24_hour_window(tmp_path):
         handoff.take(app, inside["conversation_id"], AGENT)
         handoff.close(app, inside["conversation_id"], "agent:1", AGENT)
         texts = [m["text"] for m in outbound(db, inside["conversation_id"])]
-        assert csat.QUESTION["whatsapp"]["fr"] in texts
+        assert wording.text("csat_question_whatsapp", "fr") in texts
 
         outside = await flow.receive(app, channel="whatsapp", identity="whatsapp:+32470000002", text="hallo")
         old = (dt.datetime.now(dt.timezone.utc) - dt.timedelta(hours=25)).isoformat()
@@ -66,7 +67,7 @@ async def test_whatsapp_is_asked_only_inside_the_24_hour_window(tmp_path):
         handoff.take(app, outside["conversation_id"], AGENT)
         handoff.close(app, outside["conversation_id"], "agent:1", AGENT)
         assert not store.get_conversation(db, outside["conversation_id"])["csat_asked_at"]
-        assert not any(m["text"] in csat.QUESTION["whatsapp"].values()
+        assert not any(m["text"] in (wording.text("csat_question_whatsapp", l) for l in wording.LANGS)
                        for m in outbound(db, outside["conversation_id"]))
 
 
@@ -78,7 +79,7 @@ async def test_email_reply_with_a_number_rates_the_thread(tmp_path):
         cid = got["conversation_id"]
         handoff.take(app, cid, AGENT)
         handoff.close(app, cid, "agent:1", AGENT)
-        assert [m["text"] for m in outbound(db, cid)] == [csat.QUESTION["email"]["nl"]]
+        assert [m["text"] for m in outbound(db, cid)] == [wording.text("csat_question_email", "nl")]
         rated = await flow.receive(app, channel="email", identity="jan@example.be",
                                    text="5\n\nOp ma schreef de winkel:\n> Hoe tevreden bent u", thread_key="<root@example.be>")
         assert rated["conversation_id"] == cid and store.get_conversation(db, cid)["csat_score"] == 5
@@ -100,7 +101,7 @@ async def test_bot_closes_after_thanks_only_when_it_resolved_something(tmp_path)
         flow.deliver_bot_replies(app, b, thanks)
         conv = store.get_conversation(db, b)
         assert conv["state"] == "closed" and conv["csat_asked_at"]
-        assert [m["text"] for m in outbound(db, b)][-2:] == [thanks[0]["text"], csat.QUESTION["web"]["nl"]]
+        assert [m["text"] for m in outbound(db, b)][-2:] == [thanks[0]["text"], wording.text("csat_question_web", "nl")]
         c = (await flow.receive(app, channel="web", identity="w3", text="waar is mijn pakket"))["conversation_id"]
         flow.deliver_bot_replies(app, c, [{"recipient_id": "x", "text": "Je bestelling is onderweg."},
                                           {"recipient_id": "x", "custom": {"lookup": "found"}}])

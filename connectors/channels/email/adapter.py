@@ -292,10 +292,11 @@ async def _send_to_reply_email(app: web.Application, conversation: dict, message
     last = _last_inbound(app, conversation["id"]) or {}  # the customer answered one of our mails
     refs = earlier + [r for r in [last.get("message_id")] if r]
     message_id = new_message_id(conversation["id"], state["smtp"].from_addr, message.get("id"))
+    shop = shops.of(app, conversation)
     msg = build_reply(
-        from_addr=state["smtp"].from_addr, to_addr=conversation["reply_email"],
+        from_addr=_from_for(state["smtp"].from_addr, shop.name, None), to_addr=conversation["reply_email"],
         subject=last.get("subject") or wording.text("email_chat_subject", language),
-        text=_body(app, language, message), message_id=message_id,
+        text=_body(app, language, message, shop.name), message_id=message_id,
         in_reply_to=refs[-1] if refs else None, references=refs, language=language,
     )
     try:
