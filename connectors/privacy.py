@@ -96,9 +96,17 @@ def _orders_db(path: str | None) -> sqlite_utils.Database | None:
     return db
 
 
+def _rasa_token() -> str:
+    """Rasa's HTTP API runs with --auth-token (RASA_TOKEN, generated per install)."""
+    from helpdesk import settings
+    from helpdesk.tokens import install_token
+
+    return install_token("RASA_TOKEN", settings.current())
+
+
 async def _tracker(http: aiohttp.ClientSession, rasa_url: str, conversation_id: str) -> dict:
     try:
-        return await rasa_client.tracker(http, rasa_url, conversation_id)
+        return await rasa_client.tracker(http, rasa_url, conversation_id, _rasa_token())
     except Exception as exc:  # Rasa down: say so in the export instead of failing it
         return {"unavailable": f"{type(exc).__name__}"}
 
@@ -134,7 +142,8 @@ async def _reset_tracker(http: aiohttp.ClientSession, rasa_url: str, conversatio
     """Replace the conversation's Rasa tracker by an empty one. False when Rasa can't be reached."""
     url = f"{rasa_client.server_for(rasa_url, conversation_id)}/conversations/{conversation_id}/tracker/events"
     try:
-        async with http.put(url, json=[], timeout=aiohttp.ClientTimeout(total=15)) as resp:
+        async with http.put(url, json=[], params={"token": _rasa_token()},
+                            timeout=aiohttp.ClientTimeout(total=15)) as resp:
             return resp.status < 400
     except (aiohttp.ClientError, TimeoutError, OSError):
         return False

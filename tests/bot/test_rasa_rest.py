@@ -15,6 +15,11 @@ pytestmark = pytest.mark.slow
 ORDERS = {o.order_number: o for o in demo_orders()}
 
 
+
+def _handoff(reply: dict) -> bool:
+    """A handoff signal (the text-less `custom.faq` decision marker for the gateway's metrics is not one)."""
+    return bool((reply.get("custom") or {}).get("handoff"))
+
 def new_sender() -> str:
     return f"test-{uuid.uuid4().hex[:12]}"
 
@@ -113,7 +118,7 @@ def test_ask_for_a_human_fr_and_switch_language(rasa_stack):
 def test_faq_turns_answer_or_clarify_in_the_conversation_language(rasa_stack):
     sender = new_sender()
     replies = rasa_stack.say(sender, "Hoe kan ik een product terugsturen?", {"language": "nl"})
-    assert replies and not any(r.get("custom") for r in replies)
+    assert replies and not any(_handoff(r) for r in replies)
     assert_language(replies, "nl")
     buttons = [b for r in replies for b in r.get("buttons") or []]
     if buttons:  # clarify: clicking a button answers that entry
@@ -129,7 +134,7 @@ def test_faq_turns_answer_or_clarify_in_the_conversation_language(rasa_stack):
 def test_two_misses_hand_off(rasa_stack):
     sender = new_sender()
     first = rasa_stack.say(sender, "Quel temps fera-t-il demain à Liège ?", {"language": "fr"})
-    assert not any(r.get("custom") for r in first)
+    assert not any(_handoff(r) for r in first)
     second = rasa_stack.say(sender, "Qui a gagné la coupe du monde en 1998 ?", {"language": "fr"})
     assert second[-1]["custom"] == {"handoff": {"reason": "misses"}}
     assert_language(first + second, "fr")
