@@ -38,7 +38,7 @@ async def test_email_gets_one_full_answer_and_other_answers(make_gateway, doveco
     gw = await make_gateway(email_settings(dovecot, smtp_sink), rasa_url=rasa_stack.rasa_url)
     dovecot.append(MAILBOX, mail(question))
     [reply] = await asyncio.to_thread(smtp_sink.wait_for, 1, 60, "inkoop.e2e@example.be")
-    body = reply.get_content().replace("\r\n", "\n")
+    body = reply.get_body(("plain",)).get_content().replace("\r\n", "\n")
     best = faq_entry(ids[0], "nl")["answer"].strip()
     assert best in body
     others_at = body.index(texts.text("faq_others", "nl"))

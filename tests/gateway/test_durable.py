@@ -72,9 +72,11 @@ async def _say(port: int, text: str, token: str | None = None) -> tuple[str, str
 
 
 def _tracker_slots(port: int, conv_id: str) -> dict:
+    from helpdesk.tokens import install_token
     from support.rasa_stack import http_json
 
-    return http_json("GET", f"http://127.0.0.1:{port}/conversations/{conv_id}/tracker")["slots"]
+    token = install_token("RASA_TOKEN")  # Rasa's API runs with --auth-token (same checkout, same token)
+    return http_json("GET", f"http://127.0.0.1:{port}/conversations/{conv_id}/tracker?token={token}")["slots"]
 
 
 def test_up_restarted_mid_form_continues_the_form(tmp_path):
