@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from helpdesk.problems import Problem  # noqa: F401  (re-exported: faq.loader.Problem)
+
 LANGS = ("nl", "fr")
 MAX_ANSWER_CHARS = 1000
 ID_RE = re.compile(r"^[a-z0-9-]+\.[a-z0-9-]+$")
@@ -36,18 +38,6 @@ class Entry:
     @property
     def collection(self) -> str:
         return self.id.split(".", 1)[0]
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A validation problem, located in a file (line is 1-based, 0 = whole file)."""
-
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
 
 @dataclass

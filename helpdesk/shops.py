@@ -25,6 +25,7 @@ import yaml
 
 from helpdesk import hours
 from helpdesk import settings
+from helpdesk.problems import Problem
 
 log = logging.getLogger(__name__)
 CHECK_INTERVAL = 1.0
@@ -35,18 +36,6 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 TOP_KEYS = ("default_shop", "shops")
 SHOP_KEYS = ("id", "name", "languages", "default_language", "faq", "business_hours", "timezone",
              "whatsapp_from", "email", "widget_origins")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """A problem in the shops file (line 1-based; 0 = the whole file)."""
-
-    file: str
-    line: int
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}: {self.message}" if self.line else f"{self.file}: {self.message}"
 
 
 class ShopsError(Exception):
